@@ -131,8 +131,9 @@ def _rebuild(cls: type, reason: str, state: dict) -> Exception:
 class TruncatedError(DecodeError):
     """The input ended inside a field: ``needed`` bytes were required, ``available`` remained."""
 
-    def __init__(self, reason: str, *, needed: int | None = None, available: int | None = None,
-                 **kw) -> None:
+    def __init__(
+        self, reason: str, *, needed: int | None = None, available: int | None = None, **kw
+    ) -> None:
         self.needed = needed
         self.available = available
         super().__init__(reason, **kw)

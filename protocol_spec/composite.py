@@ -1,0 +1,358 @@
+"""Fields built from other fields: arrays, optionals, nested messages, raw constructs."""
+
+from __future__ import annotations
+
+import io
+import struct
+import typing
+from typing import Any
+
+import construct
+
+from ._engine import Gen, Reader
+from .errors import BadValueError, EncodeError, SchemaError, TruncatedError
+from .fields import Field, Scalar, _prefix_field, _prefix_limit, _type_label, u16
+
+__all__ = ["Array", "Optional", "Nested", "Raw", "as_field"]
+
+
+def as_field(spec: Any) -> Field:
+    """Turn what a user may write in a declaration into a :class:`Field`.
+
+    Accepts a field, a :class:`~wirekit.protocol_spec.Message` subclass (a
+    nested structure) or any ``construct.Construct`` (wrapped in :class:`Raw`).
+    """
+    if isinstance(spec, Field):
+        return spec
+    if isinstance(spec, type) and hasattr(spec, "_wk_fields"):
+        return Nested(spec)
+    if isinstance(spec, construct.Construct):
+        return Raw(spec)
+    raise SchemaError(f"{spec!r} is not a wirekit field, a Message class or a construct")
+
+
+class Array(Field):
+    """A list of ``item`` values.
+
+    ``Array(item)`` / ``Array(item, count=u8)``: count-prefixed (``u16`` by
+    default; ``u8``, ``u32`` or ``varuint`` too).  ``Array(item, length=4)``:
+    exactly four items, no prefix.  Arrays decode to ``list``.
+    """
+
+    py_type = list
+
+    def __init__(self, item: Any, count: Field | None = None, *, length: int | None = None):
+        self.item = as_field(item)
+        if self.item.min_size == 0:
+            raise SchemaError(f"array items must take at least one byte ({self.item!r} may not)")
+        if length is not None and count is not None:
+            raise SchemaError("an array has either a count prefix or a fixed length, not both")
+        self.length = length
+        if length is not None:
+            if not isinstance(length, int) or length < 0:
+                raise SchemaError(f"array length must be a non-negative int, not {length!r}")
+            self.count = None
+            self.limit = length
+            self.min_size = length * self.item.min_size
+            self.size = None if self.item.size is None else length * self.item.size
+        else:
+            self.count = _prefix_field(count if count is not None else u16)
+            self.limit = _prefix_limit(self.count)
+            self.min_size = self.count.min_size
+        self.py_type = list[self.item.py_type] if isinstance(self.item.py_type, type) else list
+
+    def type_name(self) -> str:
+        if self.count is None:
+            return f"array[{self.length}] of {self.item.type_name()}"
+        return f"array({self.count.type_name()}) of {self.item.type_name()}"
+
+    # careful path
+    def read(self, r: Reader, path: str) -> list:
+        n = self.length if self.count is None else self.count.read(r, path)
+        rem = r.remaining()
+        need = n * self.item.min_size
+        if need > rem:
+            # Refuse before reading items: a hostile count of 4e9 must not run a loop.
+            if self.item.size is not None:
+                i = rem // self.item.size  # the first item that does not fit
+                r.fail(
+                    TruncatedError,
+                    f"truncated: need {self.item.size} byte(s) for item {i} of {n}, "
+                    f"{rem - i * self.item.size} left",
+                    f"{path}[{i}]",
+                    r.pos + i * self.item.size,
+                    needed=self.item.size,
+                    available=rem - i * self.item.size,
+                )
+            r.fail(
+                TruncatedError,
+                f"truncated: {n} items need at least {need} bytes, {rem} left",
+                path,
+                r.pos,
+                needed=need,
+                available=rem,
+            )
+        item = self.item
+        return [item.read(r, f"{path}[{i}]") for i in range(n)]
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        if not isinstance(value, (list, tuple)):
+            raise EncodeError(f"expected a list, got {_type_label(value)} {value!r:.40}", path=path)
+        n = len(value)
+        if self.count is None:
+            if n != self.length:
+                raise EncodeError(f"needs exactly {self.length} items, got {n}", path=path)
+        else:
+            if n > self.limit:
+                raise EncodeError(
+                    f"{n} items do not fit a {self.count.type_name()} count (max {self.limit})",
+                    path=path,
+                )
+            self.count.write(n, out, path)
+        for i, x in enumerate(value):
+            self.item.write(x, out, f"{path}[{i}]")
+
+    # fast path
+    def gen_read(self, g: Gen, target: str) -> None:
+        item = self.item
+        if self.count is None:
+            n = str(self.length)
+        else:
+            n = g.tmp("n")
+            self.count.gen_read(g, n)
+        with g.block(f"if {n} * {item.min_size} > _n - off:"):
+            g.emit("raise IndexError")
+        if isinstance(item, Scalar):
+            # one struct call for the whole run of scalars
+            if self.count is None:
+                unpack = g.const(struct_for(item, self.length).unpack_from, "up")
+                g.emit(f"{target} = {unpack}(buf, off)")
+            else:
+                fmt = g.const(f"{item.endian}%d{item.fmt}", "fmt")
+                unpack = g.const(_unpack_from, "up")
+                g.emit(f"{target} = {unpack}({fmt} % {n}, buf, off)")
+            g.emit(f"off += {n} * {item.size}")
+            if item.post is None:
+                g.emit(f"{target} = list({target})")
+            else:
+                post = g.const(item.post, "post")
+                g.emit(f"{target} = [{post}(x) for x in {target}]")
+            return
+        g.emit(f"{target} = []")
+        x = g.tmp("x")
+        with g.block(f"for _ in range({n}):"):
+            item.gen_read(g, x)
+            g.emit(f"{target}.append({x})")
+
+    def gen_write(self, g: Gen, expr: str) -> None:
+        t = g.tmp()
+        g.emit(f"{t} = {expr}")
+        with g.block(f"if {t}.__class__ is not list:"):
+            g.emit("raise TypeError")
+        if self.count is None:
+            with g.block(f"if len({t}) != {self.length}:"):
+                g.emit("raise ValueError")
+        else:
+            with g.block(f"if len({t}) > {self.limit}:"):
+                g.emit("raise ValueError")
+            self.count.gen_write(g, f"len({t})")
+        item = self.item
+        if isinstance(item, Scalar) and item.pre is None:
+            fmt = g.const(f"{item.endian}%d{item.fmt}", "fmt")
+            pack = g.const(_pack, "pk")
+            g.emit(f"out += {pack}({fmt} % len({t}), *{t})")
+            return
+        x = g.tmp("x")
+        with g.block(f"for {x} in {t}:"):
+            item.gen_write(g, x)
+
+    def to_construct(self) -> construct.Construct:
+        if self.count is None:
+            return construct.Array(self.length, self.item.to_construct())
+        return construct.PrefixedArray(self.count.to_construct(), self.item.to_construct())
+
+
+def struct_for(item: Scalar, n: int) -> struct.Struct:
+    return struct.Struct(f"{item.endian}{n}{item.fmt}")
+
+
+# struct caches compiled formats, so a per-call "%dH" format costs one dict lookup
+_unpack_from = struct.unpack_from
+_pack = struct.pack
+
+
+class Optional(Field):
+    """A value that may be absent: a presence byte (0 or 1), then the value when 1.
+
+    An unset optional field defaults to ``None``.  A presence byte other than
+    0 or 1 is a :class:`BadValueError`.
+    """
+
+    min_size = 1
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = as_field(inner)
+        t = self.inner.py_type
+        self.py_type = typing.Optional[t] if isinstance(t, type) else object  # noqa: UP045
+
+    def type_name(self) -> str:
+        return f"optional {self.inner.type_name()}"
+
+    def read(self, r: Reader, path: str) -> Any:
+        start = r.pos
+        flag = r.take(1, path, "the presence byte")[0]
+        if flag == 0:
+            return None
+        if flag != 1:
+            r.fail(BadValueError, f"presence byte must be 0 or 1, got {flag}", path, start)
+        return self.inner.read(r, path)
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        if value is None:
+            out.append(0)
+            return
+        out.append(1)
+        self.inner.write(value, out, path)
+
+    def gen_read(self, g: Gen, target: str) -> None:
+        p = g.tmp("p")
+        g.emit(f"{p} = buf[off]")
+        g.emit("off += 1")
+        with g.block(f"if {p} == 1:"):
+            self.inner.gen_read(g, target)
+        with g.block(f"elif {p} == 0:"):
+            g.emit(f"{target} = None")
+        with g.block("else:"):
+            g.emit("raise ValueError")
+
+    def gen_write(self, g: Gen, expr: str) -> None:
+        t = g.tmp()
+        g.emit(f"{t} = {expr}")
+        with g.block(f"if {t} is None:"):
+            g.emit("out.append(0)")
+        with g.block("else:"):
+            g.emit("out.append(1)")
+            self.inner.gen_write(g, t)
+
+    def to_construct(self) -> construct.Construct:
+        return _Presence(self.inner.to_construct())
+
+
+class _Presence(construct.Subconstruct):
+    """construct form of :class:`Optional`: a 0/1 byte, then the value if 1."""
+
+    def _parse(self, stream, context, path):
+        flag = construct.stream_read(stream, 1, path)[0]
+        if flag == 0:
+            return None
+        if flag != 1:
+            raise construct.ValidationError(f"presence byte must be 0 or 1, got {flag}", path=path)
+        return self.subcon._parsereport(stream, context, path)
+
+    def _build(self, obj, stream, context, path):
+        if obj is None:
+            construct.stream_write(stream, b"\x00", 1, path)
+            return None
+        construct.stream_write(stream, b"\x01", 1, path)
+        return self.subcon._build(obj, stream, context, path)
+
+    def _sizeof(self, context, path):
+        raise construct.SizeofError("optional field has no fixed size", path=path)
+
+
+class Nested(Field):
+    """A message class used as a field: its fields follow inline, with no tag."""
+
+    def __init__(self, msg_cls: Any) -> None:
+        self.msg_cls = msg_cls
+        self.py_type = msg_cls
+        self.size = msg_cls._wk_size
+        self.min_size = msg_cls._wk_min_size
+
+    def type_name(self) -> str:
+        return self.msg_cls.__name__
+
+    def read(self, r: Reader, path: str) -> Any:
+        return self.msg_cls._wk_careful_read(r, path)
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        if type(value) is not self.msg_cls:
+            raise EncodeError(
+                f"expected {self.msg_cls.__name__}, got {_type_label(value)} {value!r:.40}",
+                path=path,
+            )
+        self.msg_cls._wk_careful_write(value, out, path)
+
+    def gen_read(self, g: Gen, target: str) -> None:
+        g.emit(f"{target}, off = {g.const(self.msg_cls, 'M')}._wk_fast_read(buf, off)")
+
+    def gen_write(self, g: Gen, expr: str) -> None:
+        m = g.const(self.msg_cls, "M")
+        t = g.tmp()
+        g.emit(f"{t} = {expr}")
+        with g.block(f"if {t}.__class__ is not {m}:"):
+            g.emit("raise TypeError")
+        g.emit(f"{m}._wk_fast_write({t}, out)")
+
+    def to_construct(self) -> construct.Construct:
+        return self.msg_cls.construct
+
+
+class Raw(Field):
+    """Any ``construct.Construct`` for what the vocabulary lacks.
+
+    Parsed with construct's interpreted ``parse_stream``; a construct error
+    becomes a wirekit error carrying the field path, the offset and the cause.
+    """
+
+    def __init__(self, con: construct.Construct) -> None:
+        if not isinstance(con, construct.Construct):
+            raise SchemaError(f"Raw() needs a construct.Construct, not {con!r}")
+        self.con = con
+        try:
+            self.size = con.sizeof()
+        except Exception:  # construct raises SizeofError, or others for context-dependent sizes
+            self.size = None
+        self.min_size = self.size or 0
+        try:  # construct's compile() where it applies; the interpreted form otherwise
+            self.fast = con.compile()
+        except Exception:
+            self.fast = con
+
+    def type_name(self) -> str:
+        return f"construct {type(self.con).__name__}"
+
+    def fast_read(self, buf: bytes, off: int) -> tuple[Any, int]:
+        if self.size is None:
+            return super().fast_read(buf, off)
+        end = off + self.size
+        if end > len(buf):
+            raise IndexError
+        return self.fast.parse(buf[off:end]), end
+
+    def fast_write(self, value: Any, out: bytearray) -> None:
+        out += self.fast.build(value)
+
+    def read(self, r: Reader, path: str) -> Any:
+        start = r.pos
+        stream = io.BytesIO(r.buf)
+        stream.seek(start)
+        try:
+            value = self.con.parse_stream(stream)
+        except construct.StreamError as exc:
+            r.fail(TruncatedError, f"truncated: {exc}", path, start)
+        except Exception as exc:  # construct may raise non-construct errors too
+            raise BadValueError(
+                f"construct refused it: {exc}", message=r.message, path=path, offset=start
+            ) from exc
+        r.pos = stream.tell()
+        return value
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        try:
+            out += self.con.build(value)
+        except Exception as exc:
+            raise EncodeError(f"construct refused it: {exc}", path=path) from exc
+
+    def to_construct(self) -> construct.Construct:
+        return self.con

@@ -1,0 +1,726 @@
+"""The field vocabulary: scalars, varints, bytes and strings, enums and flags.
+
+Every multi-byte field is big-endian (network byte order) unless its name ends
+in ``le``.  Each field knows four things: how to read and write itself
+carefully (precise errors), how to emit fast-path code, its fixed size (or
+``None`` when variable) and its equivalent ``construct`` object.
+
+Composite fields (arrays, optionals, nested messages, raw constructs) are in
+``composite.py``.
+"""
+
+from __future__ import annotations
+
+import enum
+import struct
+from typing import Any
+
+import construct
+
+from ._engine import Gen, Reader
+from .errors import (
+    BadEnumValueError,
+    BadValueError,
+    EncodeError,
+    InvalidUTF8Error,
+    SchemaError,
+    TruncatedError,
+    VarintError,
+)
+from .varint import (
+    UVarint64,
+    VarintDecodeError,
+    ZigZag64,
+    decode_uvarint,
+    encode_uvarint,
+    zigzag_decode,
+    zigzag_encode,
+)
+
+__all__ = [
+    "Field",
+    "Scalar",
+    "Int",
+    "Float",
+    "Bool",
+    "Enum",
+    "Flags",
+    "VarUInt",
+    "VarSInt",
+    "FixedBytes",
+    "Bytes",
+    "String",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "u16le",
+    "u32le",
+    "u64le",
+    "i16le",
+    "i32le",
+    "i64le",
+    "f32",
+    "f64",
+    "f32le",
+    "f64le",
+    "boolean",
+    "varuint",
+    "varsint",
+]
+
+
+class Field:
+    """Base class of every field kind.
+
+    Subclasses implement ``read``/``write`` (careful path) and may override
+    ``gen_read``/``gen_write`` to inline their fast path; the defaults call
+    ``fast_read``/``fast_write``, which may raise anything on bad input.
+    """
+
+    #: encoded size in bytes when fixed, else ``None``
+    size: int | None = None
+    #: the fewest bytes any value can take (used to bound array counts)
+    min_size: int = 0
+    #: the Python type a decoded value has
+    py_type: Any = object
+
+    def type_name(self) -> str:
+        raise NotImplementedError  # abstract: every concrete field defines it
+
+    def __repr__(self) -> str:
+        return f"<field {self.type_name()}>"
+
+    # careful path -------------------------------------------------------
+    def read(self, r: Reader, path: str) -> Any:
+        raise NotImplementedError  # abstract
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        raise NotImplementedError  # abstract
+
+    # fast path ----------------------------------------------------------
+    def fast_read(self, buf: bytes, off: int) -> tuple[Any, int]:
+        r = Reader(buf, off)
+        value = self.read(r, "")
+        return value, r.pos
+
+    def fast_write(self, value: Any, out: bytearray) -> None:
+        self.write(value, out, "")
+
+    def gen_read(self, g: Gen, target: str) -> None:
+        g.emit(f"{target}, off = {g.const(self.fast_read, 'rd')}(buf, off)")
+
+    def gen_write(self, g: Gen, expr: str) -> None:
+        g.emit(f"{g.const(self.fast_write, 'wr')}({expr}, out)")
+
+    # construct -----------------------------------------------------------
+    def to_construct(self) -> construct.Construct:
+        raise NotImplementedError  # abstract
+
+
+def _type_label(value: Any) -> str:
+    return type(value).__name__
+
+
+# --------------------------------------------------------------------------
+# fixed-width scalars: one struct format character each
+# --------------------------------------------------------------------------
+
+
+class Scalar(Field):
+    """A fixed-width field packed by one ``struct`` format character.
+
+    Consecutive scalars of the same byte order are decoded by the fast path
+    with a single precompiled ``struct.Struct``.  ``post``/``pre`` convert
+    between the raw packed value and the Python value (``None`` = identity);
+    both paths use the same converters, so they accept the same values.
+    """
+
+    fmt: str = "B"
+    endian: str = ">"
+    post: Any = None  # raw -> value; may raise on invalid raw values
+    pre: Any = None  # value -> raw; raises TypeError/ValueError on bad values
+
+    def _setup(self, fmt: str, endian: str) -> None:
+        self.fmt = fmt
+        self.endian = endian
+        self.struct = struct.Struct(endian + fmt)
+        self.size = self.struct.size
+        self.min_size = self.size
+
+    def read(self, r: Reader, path: str) -> Any:
+        start = r.pos
+        raw = self.struct.unpack(r.take(self.size or 0, path))[0]
+        return self.check_raw(raw, r, path, start)
+
+    def check_raw(self, raw: Any, r: Reader, path: str, offset: int) -> Any:
+        return raw
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        raw = self.to_raw(value, path)
+        try:
+            out += self.struct.pack(raw)
+        except (struct.error, OverflowError, TypeError) as exc:
+            raise EncodeError(self.range_error(value), path=path) from exc
+
+    def to_raw(self, value: Any, path: str) -> Any:
+        if self.pre is None:
+            return value
+        try:
+            return self.pre(value)
+        except (TypeError, ValueError) as exc:
+            raise EncodeError(str(exc), path=path) from exc
+
+    def range_error(self, value: Any) -> str:
+        return f"{value!r} ({_type_label(value)}) cannot be encoded as {self.type_name()}"
+
+    def gen_read(self, g: Gen, target: str) -> None:
+        if self.fmt == "B":  # indexing bytes is cheaper than a struct call
+            g.emit(f"{target} = buf[off]")
+        else:
+            g.emit(f"{target} = {g.const(self.struct.unpack_from, 'up')}(buf, off)[0]")
+        g.emit(f"off += {self.size}")
+        if self.post is not None:
+            g.emit(f"{target} = {g.const(self.post, 'post')}({target})")
+
+    def gen_write(self, g: Gen, expr: str) -> None:
+        if self.pre is not None:
+            expr = f"{g.const(self.pre, 'pre')}({expr})"
+        g.emit(f"out += {g.const(self.struct.pack, 'pk')}({expr})")
+
+
+class Int(Scalar):
+    """Fixed-width integer: ``Int(16, signed=False, byteorder="big")``; see ``u16``, ``i32le``..."""
+
+    py_type = int
+
+    def __init__(self, bits: int, signed: bool = False, byteorder: str = "big") -> None:
+        codes = {8: "b", 16: "h", 32: "i", 64: "q"}
+        if bits not in codes:
+            raise SchemaError(f"integer width must be 8, 16, 32 or 64 bits, not {bits}")
+        if byteorder not in ("big", "little"):
+            raise SchemaError(f"byteorder must be 'big' or 'little', not {byteorder!r}")
+        self.bits = bits
+        self.signed = signed
+        self.byteorder = byteorder
+        code = codes[bits] if signed else codes[bits].upper()
+        self._setup(code, ">" if byteorder == "big" else "<")
+        self.lo = -(1 << (bits - 1)) if signed else 0
+        self.hi = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+
+    def type_name(self) -> str:
+        suffix = "le" if self.byteorder == "little" and self.bits > 8 else ""
+        return f"{'i' if self.signed else 'u'}{self.bits}{suffix}"
+
+    def range_error(self, value: Any) -> str:
+        if isinstance(value, int):
+            return f"{value} does not fit {self.type_name()} ({self.lo}..{self.hi})"
+        return f"expected int for {self.type_name()}, got {_type_label(value)} {value!r}"
+
+    def to_construct(self) -> construct.Construct:
+        # construct spells the 32-bit codes L/l where struct also accepts I/i
+        return construct.FormatField(self.endian, {"I": "L", "i": "l"}.get(self.fmt, self.fmt))
+
+
+class Float(Scalar):
+    """IEEE 754 float: ``Float(32)`` or ``Float(64)``.  NaN never compares equal to itself."""
+
+    py_type = float
+
+    def __init__(self, bits: int, byteorder: str = "big") -> None:
+        if bits not in (32, 64):
+            raise SchemaError(f"float width must be 32 or 64 bits, not {bits}")
+        self.bits = bits
+        self.byteorder = byteorder
+        self._setup("f" if bits == 32 else "d", ">" if byteorder == "big" else "<")
+
+    def type_name(self) -> str:
+        return f"f{self.bits}{'le' if self.byteorder == 'little' else ''}"
+
+    def range_error(self, value: Any) -> str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"{value!r} is out of range for {self.type_name()}"
+        return f"expected float for {self.type_name()}, got {_type_label(value)} {value!r}"
+
+    def to_construct(self) -> construct.Construct:
+        return construct.FormatField(self.endian, self.fmt)
+
+
+def _bool_to_raw(value: Any) -> int:
+    if value is True:
+        return 1
+    if value is False:
+        return 0
+    raise TypeError(f"expected bool, got {_type_label(value)} {value!r}")
+
+
+class Bool(Scalar):
+    """One byte, 0 or 1.  Any other byte is a decode error, so encodings are canonical."""
+
+    py_type = bool
+
+    def __init__(self) -> None:
+        self._setup("B", ">")
+        self.post = (False, True).__getitem__  # IndexError for raw > 1: the fast path bails
+        self.pre = _bool_to_raw
+
+    def type_name(self) -> str:
+        return "bool"
+
+    def check_raw(self, raw: Any, r: Reader, path: str, offset: int) -> Any:
+        if raw > 1:
+            r.fail(BadValueError, f"bool byte must be 0 or 1, got {raw}", path, offset)
+        return raw == 1
+
+    def to_construct(self) -> construct.Construct:
+        return construct.Flag
+
+
+class Enum(Scalar):
+    """An ``enum.Enum``/``IntEnum`` stored as an integer field (``u8`` by default).
+
+    ``unknown="error"`` (default): an undefined value is a :class:`BadEnumValueError`.
+    ``unknown="raw"``: it decodes to the plain ``int`` and ints encode as they are.
+    """
+
+    def __init__(
+        self, enum_cls: type[enum.Enum], base: Int | None = None, *, unknown: str = "error"
+    ) -> None:
+        base = base if base is not None else u8
+        if not (isinstance(enum_cls, type) and issubclass(enum_cls, enum.Enum)):
+            raise SchemaError(f"Enum() needs an enum.Enum class, not {enum_cls!r}")
+        if not isinstance(base, Int):
+            raise SchemaError(f"an enum's base must be an integer field, not {base!r}")
+        if unknown not in ("error", "raw"):
+            raise SchemaError(f"unknown= must be 'error' or 'raw', not {unknown!r}")
+        for member in enum_cls:
+            if not isinstance(member.value, int) or not base.lo <= member.value <= base.hi:
+                raise SchemaError(
+                    f"{enum_cls.__name__}.{member.name} = {member.value!r} does not fit "
+                    f"{base.type_name()}"
+                )
+        self.enum_cls = enum_cls
+        self.base = base
+        self.unknown = unknown
+        self.py_type = enum_cls if unknown == "error" else (enum_cls, int)
+        self._setup(base.fmt, base.endian)
+        self._by_value = {m.value: m for m in enum_cls}
+        if unknown == "error":
+            self.post = self._by_value.__getitem__  # KeyError on unknown: the fast path bails
+        else:
+            self.post = self._lenient
+        self.pre = self._to_raw
+
+    def _lenient(self, raw: int) -> Any:
+        return self._by_value.get(raw, raw)
+
+    def _to_raw(self, value: Any) -> int:
+        if isinstance(value, self.enum_cls):
+            return value.value
+        if type(value) is int or (isinstance(value, int) and not isinstance(value, enum.Enum)):
+            if self.unknown == "raw" or value in self._by_value:
+                return int(value)
+            raise ValueError(f"{value} is not a valid {self.enum_cls.__name__}")
+        raise TypeError(f"expected {self.enum_cls.__name__}, got {_type_label(value)} {value!r}")
+
+    def type_name(self) -> str:
+        return f"enum {self.enum_cls.__name__}({self.base.type_name()})"
+
+    def check_raw(self, raw: Any, r: Reader, path: str, offset: int) -> Any:
+        member = self._by_value.get(raw)
+        if member is not None:
+            return member
+        if self.unknown == "raw":
+            return raw
+        valid = ", ".join(f"{m.value}={m.name}" for m in self.enum_cls)
+        r.fail(
+            BadEnumValueError,
+            f"{raw} is not a valid {self.enum_cls.__name__} (valid: {valid})",
+            path,
+            offset,
+        )
+
+    def to_construct(self) -> construct.Construct:
+        return construct.ExprAdapter(
+            self.base.to_construct(),
+            decoder=lambda obj, ctx: self._lenient(obj),
+            encoder=lambda obj, ctx: self._to_raw(obj),
+        )
+
+
+class Flags(Scalar):
+    """An ``enum.IntFlag`` stored as an integer field (``u8`` by default).
+
+    With ``strict=True`` (default) bits the flag class does not define are a
+    :class:`BadEnumValueError` on decode and an :class:`EncodeError` on encode.
+    """
+
+    def __init__(
+        self, flag_cls: type[enum.IntFlag], base: Int | None = None, *, strict: bool = True
+    ) -> None:
+        base = base if base is not None else u8
+        if not (isinstance(flag_cls, type) and issubclass(flag_cls, enum.IntFlag)):
+            raise SchemaError(f"Flags() needs an enum.IntFlag class, not {flag_cls!r}")
+        if not isinstance(base, Int) or base.signed:
+            raise SchemaError(f"a flags field's base must be an unsigned integer, not {base!r}")
+        mask = 0
+        for member in flag_cls:
+            mask |= member.value
+        if mask > base.hi:
+            raise SchemaError(f"{flag_cls.__name__} has bits beyond {base.type_name()}")
+        self.flag_cls = flag_cls
+        self.base = base
+        self.strict = strict
+        self.mask = mask
+        self._cache: dict[int, Any] = {}
+        self.py_type = flag_cls
+        self._setup(base.fmt, base.endian)
+        self.post = self._from_raw
+        self.pre = self._to_raw
+
+    def _from_raw(self, raw: int) -> Any:
+        # Constructing an IntFlag goes through enum machinery (~0.4 us); memoise,
+        # bounded so that a peer cycling through values cannot grow it forever.
+        try:
+            return self._cache[raw]
+        except KeyError:
+            pass
+        if self.strict and raw & ~self.mask:
+            raise ValueError("undefined flag bits")
+        value = self.flag_cls(raw)
+        if len(self._cache) < 4096:
+            self._cache[raw] = value
+        return value
+
+    def _to_raw(self, value: Any) -> int:
+        if not isinstance(value, int):
+            raise TypeError(
+                f"expected {self.flag_cls.__name__}, got {_type_label(value)} {value!r}"
+            )
+        raw = int(value)
+        if self.strict and raw & ~self.mask:
+            raise ValueError(
+                f"bits 0x{raw & ~self.mask:x} are not defined in {self.flag_cls.__name__}"
+            )
+        return raw
+
+    def type_name(self) -> str:
+        return f"flags {self.flag_cls.__name__}({self.base.type_name()})"
+
+    def check_raw(self, raw: Any, r: Reader, path: str, offset: int) -> Any:
+        if self.strict and raw & ~self.mask:
+            r.fail(
+                BadEnumValueError,
+                f"bits 0x{raw & ~self.mask:x} of 0x{raw:x} are not defined in "
+                f"{self.flag_cls.__name__}",
+                path,
+                offset,
+            )
+        return self._from_raw(raw)
+
+    def to_construct(self) -> construct.Construct:
+        return construct.ExprAdapter(
+            self.base.to_construct(),
+            decoder=lambda obj, ctx: self.flag_cls(obj),
+            encoder=lambda obj, ctx: int(obj),
+        )
+
+
+# --------------------------------------------------------------------------
+# varints
+# --------------------------------------------------------------------------
+
+
+def _read_uvarint(r: Reader, path: str) -> int:
+    start = r.pos
+    try:
+        value, r.pos = decode_uvarint(r.buf, start)
+    except VarintDecodeError as exc:
+        if exc.kind == "truncated":
+            r.fail(
+                TruncatedError,
+                f"truncated: {exc}",
+                path,
+                start,
+                needed=exc.consumed + 1,
+                available=exc.consumed,
+            )
+        r.fail(VarintError, str(exc), path, start)
+    return value
+
+
+class VarUInt(Field):
+    """Unsigned LEB128 varint, 0 .. 2**64-1, 1 to 10 bytes (protobuf ``uint64``)."""
+
+    py_type = int
+    min_size = 1
+
+    def type_name(self) -> str:
+        return "varuint"
+
+    def read(self, r: Reader, path: str) -> int:
+        return _read_uvarint(r, path)
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        if not isinstance(value, int):
+            raise EncodeError(
+                f"expected int for varuint, got {_type_label(value)} {value!r}", path=path
+            )
+        try:
+            out += encode_uvarint(value)
+        except ValueError as exc:
+            raise EncodeError(str(exc), path=path) from exc
+
+    def fast_write(self, value: Any, out: bytearray) -> None:
+        if not isinstance(value, int):
+            raise TypeError
+        out += encode_uvarint(value)
+
+    def gen_read(self, g: Gen, target: str) -> None:
+        # one-byte values (< 128) are the common case: no call
+        with g.block("if buf[off] < 128:"):
+            g.emit(f"{target} = buf[off]")
+            g.emit("off += 1")
+        with g.block("else:"):
+            g.emit(f"{target}, off = {g.const(decode_uvarint, 'uv')}(buf, off)")
+
+    def to_construct(self) -> construct.Construct:
+        return UVarint64()
+
+
+class VarSInt(Field):
+    """Zigzag-signed varint, -2**63 .. 2**63-1 (protobuf ``sint64``, Kafka varlong)."""
+
+    py_type = int
+    min_size = 1
+
+    def type_name(self) -> str:
+        return "varsint"
+
+    def read(self, r: Reader, path: str) -> int:
+        return zigzag_decode(_read_uvarint(r, path))
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        if not isinstance(value, int):
+            raise EncodeError(
+                f"expected int for varsint, got {_type_label(value)} {value!r}", path=path
+            )
+        try:
+            out += encode_uvarint(zigzag_encode(value))
+        except ValueError as exc:
+            raise EncodeError(str(exc), path=path) from exc
+
+    def fast_read(self, buf: bytes, off: int) -> tuple[Any, int]:
+        value, off = decode_uvarint(buf, off)
+        return zigzag_decode(value), off
+
+    def fast_write(self, value: Any, out: bytearray) -> None:
+        if not isinstance(value, int):
+            raise TypeError
+        out += encode_uvarint(zigzag_encode(value))
+
+    def to_construct(self) -> construct.Construct:
+        return ZigZag64()
+
+
+# --------------------------------------------------------------------------
+# bytes and strings
+# --------------------------------------------------------------------------
+
+
+class FixedBytes(Field):
+    """Exactly ``n`` bytes; encoding a value of another length is refused (no silent padding)."""
+
+    py_type = bytes
+
+    def __init__(self, n: int) -> None:
+        if not isinstance(n, int) or n < 1:
+            raise SchemaError(f"FixedBytes needs a positive length, not {n!r}")
+        self.size = self.min_size = n
+
+    def type_name(self) -> str:
+        return f"bytes[{self.size}]"
+
+    def read(self, r: Reader, path: str) -> bytes:
+        return r.take(self.size or 0, path)
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        data = _as_bytes(value, path)
+        if len(data) != self.size:
+            raise EncodeError(f"needs exactly {self.size} bytes, got {len(data)}", path=path)
+        out += data
+
+    def gen_read(self, g: Gen, target: str) -> None:
+        g.emit(f"{target} = buf[off:off + {self.size}]")
+        g.emit(f"off += {self.size}")
+        with g.block("if off > _n:"):
+            g.emit("raise IndexError")
+
+    def gen_write(self, g: Gen, expr: str) -> None:
+        t = g.tmp()
+        g.emit(f"{t} = {expr}")
+        with g.block(f"if {t}.__class__ is not bytes or len({t}) != {self.size}:"):
+            g.emit("raise TypeError")
+        g.emit(f"out += {t}")
+
+    def to_construct(self) -> construct.Construct:
+        return construct.Bytes(self.size)
+
+
+def _as_bytes(value: Any, path: str) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(memoryview(value).cast("B"))
+    raise EncodeError(f"expected bytes, got {_type_label(value)} {value!r:.40}", path=path)
+
+
+def _prefix_field(prefix: Any) -> Field:
+    if isinstance(prefix, (Int, VarUInt)) and not getattr(prefix, "signed", False):
+        return prefix
+    raise SchemaError(
+        f"a length prefix must be an unsigned integer field or varuint, not {prefix!r}"
+    )
+
+
+def _prefix_limit(prefix: Field) -> int:
+    return prefix.hi if isinstance(prefix, Int) else (1 << 64) - 1
+
+
+class Bytes(Field):
+    """Length-prefixed bytes: ``Bytes(u16)`` (prefix ``u8``, ``u16``, ``u32`` or ``varuint``)."""
+
+    py_type = bytes
+
+    def __init__(self, prefix: Field | None = None) -> None:
+        self.prefix = _prefix_field(prefix if prefix is not None else u16)
+        self.limit = _prefix_limit(self.prefix)
+        self.min_size = self.prefix.min_size
+
+    def type_name(self) -> str:
+        return f"bytes({self.prefix.type_name()})"
+
+    def _read_len(self, r: Reader, path: str) -> int:
+        return self.prefix.read(r, path)
+
+    def read(self, r: Reader, path: str) -> bytes:
+        n = self._read_len(r, path)
+        return r.take(n, path, f"a {n}-byte body")
+
+    def _check_len(self, n: int, path: str, what: str) -> None:
+        if n > self.limit:
+            raise EncodeError(
+                f"{what} of {n} bytes does not fit a {self.prefix.type_name()} length prefix "
+                f"(max {self.limit})",
+                path=path,
+            )
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        data = _as_bytes(value, path)
+        self._check_len(len(data), path, "value")
+        self.prefix.write(len(data), out, path)
+        out += data
+
+    def _gen_body_read(self, g: Gen, target: str, decode: bool) -> None:
+        n = g.tmp("n")
+        self.prefix.gen_read(g, n)
+        e = g.tmp("e")
+        g.emit(f"{e} = off + {n}")
+        with g.block(f"if {e} > _n:"):
+            g.emit("raise IndexError")
+        if decode:
+            g.emit(f"{target} = buf[off:{e}].decode('utf-8')")
+        else:
+            g.emit(f"{target} = buf[off:{e}]")
+        g.emit(f"off = {e}")
+
+    def gen_read(self, g: Gen, target: str) -> None:
+        self._gen_body_read(g, target, decode=False)
+
+    def _gen_body_write(self, g: Gen, data: str) -> None:
+        with g.block(f"if len({data}) > {self.limit}:"):
+            g.emit("raise ValueError")
+        self.prefix.gen_write(g, f"len({data})")
+        g.emit(f"out += {data}")
+
+    def gen_write(self, g: Gen, expr: str) -> None:
+        t = g.tmp()
+        g.emit(f"{t} = {expr}")
+        with g.block(f"if {t}.__class__ is not bytes:"):
+            g.emit("raise TypeError")
+        self._gen_body_write(g, t)
+
+    def to_construct(self) -> construct.Construct:
+        return construct.Prefixed(self.prefix.to_construct(), construct.GreedyBytes)
+
+
+class String(Bytes):
+    """Length-prefixed UTF-8 text: ``String(u8)``; the prefix counts encoded bytes."""
+
+    py_type = str
+
+    def type_name(self) -> str:
+        return f"string({self.prefix.type_name()})"
+
+    def read(self, r: Reader, path: str) -> str:
+        n = self._read_len(r, path)
+        start = r.pos
+        data = r.take(n, path, f"a {n}-byte string")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            r.fail(
+                InvalidUTF8Error,
+                f"invalid UTF-8 (byte 0x{data[exc.start]:02x}: {exc.reason})",
+                path,
+                start + exc.start,
+            )
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        if not isinstance(value, str):
+            raise EncodeError(f"expected str, got {_type_label(value)} {value!r:.40}", path=path)
+        try:
+            data = value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise EncodeError(f"not encodable as UTF-8: {exc.reason}", path=path) from exc
+        self._check_len(len(data), path, "string (UTF-8)")
+        self.prefix.write(len(data), out, path)
+        out += data
+
+    def gen_read(self, g: Gen, target: str) -> None:
+        self._gen_body_read(g, target, decode=True)
+
+    def gen_write(self, g: Gen, expr: str) -> None:
+        t = g.tmp()
+        g.emit(f"{t} = {expr}.encode('utf-8')")  # AttributeError for non-str: bail
+        self._gen_body_write(g, t)
+
+    def to_construct(self) -> construct.Construct:
+        return construct.PascalString(self.prefix.to_construct(), "utf8")
+
+
+u8 = Int(8)
+u16 = Int(16)
+u32 = Int(32)
+u64 = Int(64)
+i8 = Int(8, signed=True)
+i16 = Int(16, signed=True)
+i32 = Int(32, signed=True)
+i64 = Int(64, signed=True)
+u16le = Int(16, byteorder="little")
+u32le = Int(32, byteorder="little")
+u64le = Int(64, byteorder="little")
+i16le = Int(16, signed=True, byteorder="little")
+i32le = Int(32, signed=True, byteorder="little")
+i64le = Int(64, signed=True, byteorder="little")
+f32 = Float(32)
+f64 = Float(64)
+f32le = Float(32, byteorder="little")
+f64le = Float(64, byteorder="little")
+boolean = Bool()
+varuint = VarUInt()
+varsint = VarSInt()

@@ -1,0 +1,403 @@
+"""Messages: classes declared like dataclasses whose annotations are wire fields.
+
+::
+
+    class Login(Message, tag=1):
+        user: String(u8)
+        client_version: u16 = 1
+
+Each annotation is a field (``u16``, ``String(u8)``, ``Array(f32)``...), a
+nested ``Message`` class, a raw ``construct.Construct``, or
+``Annotated[int, u16]`` for code that wants real type hints.  The class gets
+``__slots__``, a keyword-only ``__init__`` with defaults, ``__eq__``,
+``__repr__``, ``__match_args__``, a derived construct ``Struct`` and a
+generated fast path.  A message without ``tag`` can only be nested.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import sys
+import typing
+from typing import Any, ClassVar
+
+import construct
+
+from ._engine import Gen, Reader
+from .composite import Optional, as_field
+from .errors import MissingFieldError, SchemaError, TrailingBytesError
+from .fields import Field, Scalar
+
+__all__ = ["Message", "FieldInfo", "MISSING"]
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldInfo:
+    """One field of a message, for introspection."""
+
+    name: str
+    field: Field
+    default: Any
+    #: byte offset within the message body when every earlier field is fixed-size
+    offset: int | None
+
+    @property
+    def type_name(self) -> str:
+        return self.field.type_name()
+
+    @property
+    def size(self) -> int | None:
+        return self.field.size
+
+    @property
+    def py_type(self) -> Any:
+        return self.field.py_type
+
+    @property
+    def required(self) -> bool:
+        return self.default is MISSING
+
+
+def _resolve_annotations(ns: dict[str, Any]) -> dict[str, Any]:
+    if "__annotations__" in ns:
+        ann = dict(ns["__annotations__"])
+    elif "__annotate__" in ns and callable(ns["__annotate__"]):  # Python 3.14 lazy annotations
+        ann = dict(ns["__annotate__"](1))
+    else:
+        ann = {}
+    if any(isinstance(v, str) for v in ann.values()):
+        # `from __future__ import annotations`: evaluate in the defining module
+        module = sys.modules.get(ns.get("__module__", ""))
+        env = dict(vars(module)) if module else {}
+        env.update(ns)
+        try:
+            ann = {k: eval(v, env) if isinstance(v, str) else v for k, v in ann.items()}  # noqa: S307
+        except Exception as exc:
+            raise SchemaError(f"cannot evaluate the field annotations: {exc}") from exc
+    return ann
+
+
+def _field_of(name: str, spec: Any) -> Field | None:
+    if spec is ClassVar or typing.get_origin(spec) is ClassVar:
+        return None
+    if typing.get_origin(spec) is typing.Annotated:
+        found = [m for m in spec.__metadata__ if isinstance(m, Field) or _is_spec(m)]
+        if len(found) != 1:
+            raise SchemaError(f"field {name!r}: Annotated[...] needs exactly one wirekit field")
+        spec = found[0]
+    try:
+        return as_field(spec)
+    except SchemaError as exc:
+        raise SchemaError(f"field {name!r}: {exc}") from None
+
+
+def _is_spec(obj: Any) -> bool:
+    return isinstance(obj, construct.Construct) or (
+        isinstance(obj, type) and hasattr(obj, "_wk_fields")
+    )
+
+
+class MessageMeta(type):
+    """Builds the wire machinery of a :class:`Message` subclass at definition time."""
+
+    def __new__(
+        mcls, name: str, bases: tuple, ns: dict[str, Any], tag: int | None = None, **kwargs: Any
+    ):
+        if ns.get("_wk_root"):
+            return super().__new__(mcls, name, bases, ns, **kwargs)
+        inherited: list[FieldInfo] = []
+        for base in bases:
+            inherited.extend(getattr(base, "_wk_fields", ()))
+        taken = {f.name for f in inherited}
+        new: list[tuple[str, Field, Any]] = []
+        for fname, spec in _resolve_annotations(ns).items():
+            field = _field_of(fname, spec)
+            if field is None:
+                continue
+            if fname.startswith("_") or fname in _RESERVED:
+                raise SchemaError(
+                    f"{name}.{fname}: field names may not start with '_' or shadow Message "
+                    f"API ({', '.join(sorted(_RESERVED))})"
+                )
+            if fname in taken:
+                raise SchemaError(f"{name}.{fname}: duplicate field name")
+            taken.add(fname)
+            default = ns.pop(fname, MISSING)
+            if default is MISSING and isinstance(field, Optional):
+                default = None
+            new.append((fname, field, default))
+        if tag is not None and (not isinstance(tag, int) or isinstance(tag, bool) or tag < 0):
+            raise SchemaError(f"{name}: tag must be a non-negative int, not {tag!r}")
+        ns["__slots__"] = tuple(n for n, _, _ in new)
+        cls = super().__new__(mcls, name, bases, ns, **kwargs)
+
+        infos = list(inherited)
+        offset: int | None = sum(f.field.size or 0 for f in inherited)
+        if any(f.field.size is None for f in inherited):
+            offset = None
+        for fname, field, default in new:
+            infos.append(FieldInfo(fname, field, default, offset))
+            offset = None if offset is None or field.size is None else offset + field.size
+        cls._wk_fields = tuple(infos)
+        cls.TAG = tag
+        cls.SIZE = offset  # total size when every field is fixed, else None
+        cls.MIN_SIZE = sum(f.field.min_size for f in infos)
+        cls._wk_size = cls.SIZE
+        cls._wk_min_size = cls.MIN_SIZE
+        cls.__annotations__ = {f.name: f.field.py_type for f in infos}
+        cls.__match_args__ = tuple(f.name for f in infos)
+        _install(cls)
+        return cls
+
+
+class Message(metaclass=MessageMeta):
+    """Base class of wire messages; see the module docstring for how to declare one.
+
+    Class attributes set for every message: ``TAG`` (``int`` or ``None``),
+    ``SIZE`` (encoded body size if fixed, else ``None``), ``MIN_SIZE``.
+    """
+
+    _wk_root = True
+    __slots__ = ()
+    _wk_fields: ClassVar[tuple[FieldInfo, ...]] = ()
+    _wk_size: ClassVar[int | None] = 0
+    _wk_min_size: ClassVar[int] = 0
+    TAG: ClassVar[int | None] = None
+    SIZE: ClassVar[int | None] = 0
+    MIN_SIZE: ClassVar[int] = 0
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq=True
+
+    @classmethod
+    def fields(cls) -> tuple[FieldInfo, ...]:
+        """The fields in wire order."""
+        return cls._wk_fields
+
+    @classmethod
+    def schema(cls) -> construct.Struct:
+        """The equivalent ``construct.Struct`` (body only, no tag)."""
+        return cls.construct
+
+    def encode(self) -> bytes:
+        """The message body (no type tag).  Raises :class:`EncodeError` before producing bytes."""
+        out = bytearray()
+        try:
+            type(self)._wk_fast_write(self, out)
+        except Exception:
+            out = bytearray()
+            type(self)._wk_careful_write(self, out, type(self).__name__)
+        return bytes(out)
+
+    @classmethod
+    def decode(cls, data: bytes | bytearray | memoryview) -> Message:
+        """Decode a body (no type tag); every byte must be used."""
+        buf = data if type(data) is bytes else bytes(data)
+        try:
+            obj, off = cls._wk_fast_read(buf, 0)
+            if off == len(buf):
+                return obj
+        except Exception:
+            pass
+        return cls._wk_careful_decode(buf, 0)
+
+    @classmethod
+    def _wk_careful_decode(cls, buf: bytes, start: int) -> Message:
+        r = Reader(buf, start, cls.__name__)
+        obj = cls._wk_careful_read(r, cls.__name__)
+        if r.pos != len(buf):
+            r.fail(
+                TrailingBytesError,
+                f"{len(buf) - r.pos} trailing byte(s) after the end of the message",
+                None,
+                r.pos,
+            )
+        return obj
+
+    @classmethod
+    def _wk_careful_read(cls, r: Reader, path: str) -> Message:
+        obj = object.__new__(cls)
+        for info in cls._wk_fields:
+            object.__setattr__(obj, info.name, info.field.read(r, f"{path}.{info.name}"))
+        return obj
+
+    @classmethod
+    def _wk_careful_write(cls, msg: Message, out: bytearray, path: str) -> None:
+        for info in cls._wk_fields:
+            try:
+                value = getattr(msg, info.name)
+            except AttributeError:
+                raise MissingFieldError("missing field", path=f"{path}.{info.name}") from None
+            info.field.write(value, out, f"{path}.{info.name}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Field values by name, nested messages (also inside lists) turned into dicts."""
+        return {f.name: _plain(getattr(self, f.name)) for f in self._wk_fields}
+
+
+_RESERVED = frozenset(n for n in dir(Message) if not n.startswith("_")) | {"construct"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Message):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------
+# code generation for each message class
+# --------------------------------------------------------------------------
+
+
+def _install(cls: Any) -> None:
+    infos = cls._wk_fields
+    cls.__init__ = _make_init(cls, infos)
+    cls.__eq__ = _make_eq(infos)
+    cls.__repr__ = _make_repr(infos)
+    cls.construct = construct.Struct(*(f.name / f.field.to_construct() for f in infos))
+    cls._wk_fast_read = staticmethod(_make_fast_read(cls, infos))
+    cls._wk_fast_write = staticmethod(_make_fast_write(cls, infos))
+
+
+def _make_init(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
+    g = Gen()
+    missing = g.const(MISSING, "MISSING")
+    err = g.const(MissingFieldError, "Err")
+    params = []
+    for f in infos:
+        params.append(f"{f.name}={missing}")
+        with g.block(f"if {f.name} is {missing}:"):
+            if f.default is MISSING:
+                g.emit(
+                    f"raise {err}('required field not given', path={cls.__name__ + '.' + f.name!r})"
+                )
+            elif isinstance(f.default, (list, dict, set, bytearray)):
+                g.emit(f"{f.name} = {g.const(copy.copy, 'copy')}({g.const(f.default, 'd')})")
+            else:
+                g.emit(f"{f.name} = {g.const(f.default, 'd')}")
+        g.emit(f"self.{f.name} = {f.name}")
+    sig = ", ".join(["self", "*"] + params) if params else "self"
+    fn = g.build(f"def __init__({sig}):", "__init__", f"<wirekit {cls.__name__}.__init__>")
+    fn.__qualname__ = f"{cls.__qualname__}.__init__"
+    return fn
+
+
+def _make_eq(infos: tuple[FieldInfo, ...]) -> Any:
+    names = [f.name for f in infos]
+
+    def __eq__(self: Any, other: Any) -> Any:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in names)
+
+    return __eq__
+
+
+def _make_repr(infos: tuple[FieldInfo, ...]) -> Any:
+    names = [f.name for f in infos]
+
+    def __repr__(self: Any) -> str:
+        parts = [f"{n}={getattr(self, n, MISSING)!r}" for n in names]
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    return __repr__
+
+
+def _runs(infos: tuple[FieldInfo, ...]) -> list[list[FieldInfo]]:
+    """Group consecutive scalars of one byte order: each group is one struct format."""
+    groups: list[list[FieldInfo]] = []
+    for f in infos:
+        prev = groups[-1] if groups else None
+        if (
+            isinstance(f.field, Scalar)
+            and prev
+            and isinstance(prev[0].field, Scalar)
+            and prev[0].field.endian == f.field.endian
+        ):
+            prev.append(f)
+        else:
+            groups.append([f])
+    return groups
+
+
+def run_struct(run: list[FieldInfo], prefix: str = "") -> Any:
+    import struct
+
+    endian = run[0].field.endian  # type: ignore[attr-defined]
+    return struct.Struct(endian + prefix + "".join(f.field.fmt for f in run))  # type: ignore[attr-defined]
+
+
+def _make_fast_read(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
+    g = Gen()
+    g.emit("_n = len(buf)")
+    names = {f.name: f"v_{f.name}" for f in infos}
+    for run in _runs(infos):
+        if isinstance(run[0].field, Scalar):
+            st = run_struct(run)
+            targets = ", ".join(names[f.name] for f in run)
+            g.emit(f"{targets}, = {g.const(st.unpack_from, 'up')}(buf, off)")
+            g.emit(f"off += {st.size}")
+            for f in run:
+                post = f.field.post  # type: ignore[attr-defined]
+                if post is not None:
+                    v = names[f.name]
+                    g.emit(f"{v} = {g.const(post, 'post')}({v})")
+        else:
+            run[0].field.gen_read(g, names[run[0].name])
+    g.emit(f"o = {g.const(object.__new__, 'new')}({g.const(cls, 'cls')})")
+    for f in infos:
+        g.emit(f"o.{f.name} = {names[f.name]}")
+    g.emit("return o, off")
+    return g.build("def fast_read(buf, off):", "fast_read", f"<wirekit {cls.__name__} read>")
+
+
+def _make_fast_write(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
+    g = Gen()
+    for run in _runs(infos):
+        if isinstance(run[0].field, Scalar):
+            args = []
+            for f in run:
+                pre = f.field.pre  # type: ignore[attr-defined]
+                args.append(f"{g.const(pre, 'pre')}(o.{f.name})" if pre else f"o.{f.name}")
+            g.emit(f"out += {g.const(run_struct(run).pack, 'pk')}({', '.join(args)})")
+        else:
+            run[0].field.gen_write(g, f"o.{run[0].name}")
+    return g.build("def fast_write(o, out):", "fast_write", f"<wirekit {cls.__name__} write>")
+
+
+def tagged_encoder(cls: Any, tag_struct: Any, tag: int) -> Any:
+    """A function ``msg -> bytes`` for tag + body; one struct call for all-scalar messages."""
+    infos = cls._wk_fields
+    runs = _runs(infos)
+    g = Gen()
+    one_run = len(runs) == 1 and isinstance(runs[0][0].field, Scalar)
+    if not infos or (one_run and (tag_struct.size == 1 or runs[0][0].field.endian == ">")):
+        run = runs[0] if infos else []
+        import struct
+
+        endian = run[0].field.endian if run else ">"
+        st = struct.Struct(
+            endian + tag_struct.format.lstrip("<>!=@") + "".join(f.field.fmt for f in run)
+        )
+        args = [str(tag)]
+        for f in run:
+            pre = f.field.pre
+            args.append(f"{g.const(pre, 'pre')}(o.{f.name})" if pre else f"o.{f.name}")
+        g.emit(f"return {g.const(st.pack, 'pk')}({', '.join(args)})")
+    else:
+        g.emit(f"out = bytearray({g.const(tag_struct.pack(tag), 'tag')})")
+        g.emit(f"{g.const(cls._wk_fast_write, 'w')}(o, out)")
+        g.emit("return bytes(out)")
+    return g.build("def encode_tagged(o):", "encode_tagged", f"<wirekit {cls.__name__} encode>")
