@@ -96,9 +96,10 @@ class DecodeError(WirekitError, ValueError):
         super().__init__(self._format())
 
     def _format(self) -> str:
-        where = self.path or self.message
-        at = f" at offset {self.offset}" if self.offset is not None else ""
-        return f"{where}: {self.reason}{at}" if where else f"{self.reason}{at}"
+        where = self.path or self.message or ""
+        if self.offset is not None:
+            where = f"{where} at offset {self.offset}" if where else f"at offset {self.offset}"
+        return f"{where}: {self.reason}" if where else self.reason
 
     def rebased(self, base: int) -> DecodeError:
         """A copy of this error with ``offset`` moved by ``base`` bytes.

@@ -8,6 +8,7 @@ generated fast path and fall back to the careful path for exact errors.
 from __future__ import annotations
 
 import json
+import re
 import struct
 from collections.abc import Iterable
 from typing import Any, TypeVar
@@ -216,4 +217,4 @@ def describe_message(cls: type[Message], tag_width: int = 0) -> list[dict[str, A
 def _type_text(t: Any) -> str:
     if isinstance(t, type) and not getattr(t, "__args__", None):
         return t.__name__
-    return str(t).replace("typing.", "")
+    return re.sub(r"(?:\w+\.)+(\w+)", r"\1", str(t))  # typing.Optional[a.b.C] -> Optional[C]
