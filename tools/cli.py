@@ -8,8 +8,10 @@ from .spec_loader import DEFAULT_SPEC, SpecError, load_protocol
 
 __all__ = ["main"]
 
-_SPEC_HELP = ("Protocol to use: path/to/file.py[:NAME] or package.module:NAME "
-              f"(default: the built-in example, {DEFAULT_SPEC}).")
+_SPEC_HELP = (
+    "Protocol to use: path/to/file.py[:NAME] or package.module:NAME "
+    f"(default: the built-in example, {DEFAULT_SPEC})."
+)
 
 
 def _protocol(spec: str | None):

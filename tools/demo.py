@@ -17,8 +17,10 @@ def _hex(data: bytes, limit: int = 48) -> str:
 
 def run_demo(echo: Callable[[str], None] = print, protocol: Protocol = EXAMPLE) -> None:
     """Encode every example message, decode it back, and show what bad input gets you."""
-    echo(f"1. Schema: protocol {protocol.name!r}, {len(protocol)} messages "
-         "(`wirekit schema` shows every field)")
+    echo(
+        f"1. Schema: protocol {protocol.name!r}, {len(protocol)} messages "
+        "(`wirekit schema` shows every field)"
+    )
     for cls in protocol.messages:
         size = f"{cls.SIZE + protocol.tag_width} bytes" if cls.SIZE is not None else "variable"
         echo(f"   [{cls.TAG}] {cls.__name__:<11} {len(cls.fields())} fields, {size}")
@@ -52,8 +54,10 @@ def run_demo(echo: Callable[[str], None] = print, protocol: Protocol = EXAMPLE) 
             echo(f"   {label:<17} {type(exc).__name__}: {exc}")
     for label, make in [
         ("300 in a u8", lambda: Telemetry(sensor_id=1, kind=1, timestamp_us=0, battery_pct=300)),
-        ("70,000-char text", lambda: Telemetry(sensor_id=1, kind=1, timestamp_us=0,
-                                               tags=["x" * 70_000])),
+        (
+            "70,000-char text",
+            lambda: Telemetry(sensor_id=1, kind=1, timestamp_us=0, tags=["x" * 70_000]),
+        ),
     ]:
         try:
             protocol.encode(make())

@@ -6,8 +6,14 @@ from wirekit.protocol_spec import Protocol
 
 __all__ = ["render_schema"]
 
-_COLUMNS = (("offset", "offset"), ("field", "field"), ("type", "wire type"), ("size", "size"),
-            ("python_type", "python"), ("default", "default"))
+_COLUMNS = (
+    ("offset", "offset"),
+    ("field", "field"),
+    ("type", "wire type"),
+    ("size", "size"),
+    ("python_type", "python"),
+    ("default", "default"),
+)
 
 
 def _cell(key: str, value: object) -> str:
@@ -21,12 +27,17 @@ def _cell(key: str, value: object) -> str:
 def render_schema(protocol: Protocol) -> str:
     """One block per message: tag, name, size, docstring, then its fields as a table."""
     tw = protocol.tag_width
-    lines = [f"protocol {protocol.name!r}: {len(protocol)} messages, type tag u{8 * tw} "
-             "(all integers big-endian unless marked le)"]
+    lines = [
+        f"protocol {protocol.name!r}: {len(protocol)} messages, type tag u{8 * tw} "
+        "(all integers big-endian unless marked le)"
+    ]
     rows = protocol.describe()
     for cls in protocol.messages:
-        size = (f"fixed {cls.SIZE + tw} bytes" if cls.SIZE is not None
-                else f"variable, at least {cls.MIN_SIZE + tw} bytes")
+        size = (
+            f"fixed {cls.SIZE + tw} bytes"
+            if cls.SIZE is not None
+            else f"variable, at least {cls.MIN_SIZE + tw} bytes"
+        )
         lines.append("")
         doc = (cls.__doc__ or "").strip().splitlines()
         lines.append(f"[{cls.TAG}] {cls.__name__} ({size})" + (f" - {doc[0]}" if doc else ""))
@@ -36,5 +47,7 @@ def render_schema(protocol: Protocol) -> str:
         table += [[_cell(k, r[k]) for k, _ in _COLUMNS] for r in mine]
         widths = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
         for row in table:
-            lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+            lines.append(
+                "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+            )
     return "\n".join(lines)
