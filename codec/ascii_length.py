@@ -1,0 +1,86 @@
+"""ASCII decimal length prefix: the Python Socket HOWTO's layout.
+
+"...the first 5 characters [...] are the length, in decimal, zero-padded" -- here a
+fixed number of ASCII digits (``digits``, default 5) gives the body length.  A
+non-digit in the prefix is a framing error (``BadLengthPrefix``), never a guess.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wirekit.protocol_spec.errors import EncodeError
+
+from .errors import WINDOW, BadLengthPrefix, FrameTooLarge
+from .events import Frame
+from .framer import DEFAULT_MAX_FRAME, ByteString, Framer, check_body, check_max_frame, new_frame
+
+__all__ = ["AsciiLength"]
+
+
+class AsciiLength(Framer):
+    """``digits`` zero-padded ASCII decimal digits, then that many body bytes."""
+
+    __slots__ = ("digits",)
+    _repr_fields = ("digits", "max_frame")
+
+    def __init__(self, digits: int = 5, *, max_frame: int = DEFAULT_MAX_FRAME) -> None:
+        if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 20:
+            raise ValueError(f"digits must be an int from 1 to 20, got {digits!r}")
+        self.digits = digits
+        # The prefix itself cannot say more than 10**digits - 1.
+        self.max_frame = min(check_max_frame(max_frame), 10**digits - 1)
+
+    def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
+        check_body(body)
+        self._no_header(header)
+        if len(body) > self.max_frame:
+            raise EncodeError(
+                f"body of {len(body)} bytes exceeds max_frame {self.max_frame}"
+                f" ({self.digits} decimal digits)"
+            )
+        return b"".join((b"%0*d" % (self.digits, len(body)), body))
+
+    def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
+        d = self.digits
+        maxf = self.max_frame
+        n = len(data)
+        append = out.append
+        while n - pos >= d:
+            prefix = data[pos : pos + d]
+            # bytes.isdigit() is ASCII-only: exactly b"0"..b"9" (int() alone would
+            # also take b" 12", b"+12" or b"1_2").
+            if not prefix.isdigit():
+                raise self._bad(data, pos, base, prefix)
+            size = int(prefix)
+            if size > maxf:
+                raise FrameTooLarge(
+                    f"frame length {size} exceeds max_frame {maxf}",
+                    length=size,
+                    limit=maxf,
+                    offset=base + pos,
+                    window=data[pos : pos + WINDOW],
+                )
+            start = pos + d
+            end = start + size
+            if end > n:
+                return pos, d + size
+            append(new_frame(Frame, (src[start:end], base + pos, base + start, b"")))
+            pos = end
+        return pos, d
+
+    def _frame_length(self, head: bytes) -> int | None:
+        prefix = head[: self.digits]
+        if len(prefix) < self.digits or not prefix.isdigit():
+            return None
+        return self.digits + int(prefix)
+
+    def _bad(self, data: bytes, pos: int, base: int, prefix: bytes) -> Exception:
+        i = next(i for i, b in enumerate(prefix) if not 0x30 <= b <= 0x39)
+        return BadLengthPrefix(
+            f"ASCII length prefix {prefix!r} has a non-digit {prefix[i : i + 1]!r}"
+            f" at position {i} (expected {self.digits} decimal digits)",
+            limit=self.digits,
+            offset=base + pos,
+            window=data[pos : pos + WINDOW],
+        )

@@ -1,0 +1,121 @@
+"""Delimiter-terminated framing (Socket HOWTO: "end with a delimiter"; lines,
+NUL-terminated records, ...).
+
+Rules:
+
+* The body is everything up to the first delimiter; the delimiter is not part of
+  ``Frame.data``.
+* ``max_frame`` bounds the body.  The limit is independent of chunking: once
+  ``max_frame + len(delimiter)`` bytes of a frame are buffered without a delimiter
+  starting within the first ``max_frame + 1`` positions, ``DelimiterNotFound`` is
+  raised -- the same for a stream fed whole or byte by byte (h11 and Twisted's
+  ``LineReceiver`` both once got this wrong).  Each byte is searched once (the
+  search resumes where it stopped), so a long pending frame is not rescanned.
+* ``encode`` refuses a body that contains the delimiter, or that ends with a proper
+  prefix of it so that ``body + delimiter`` would show the delimiter early (with
+  delimiter ``b"\\r\\n"``, a body ending in ``b"\\r"``) -- either would decode as a
+  different frame.
+* After a framing error or a gap, the decoder **resynchronises**: it discards bytes
+  up to and including the next delimiter and goes on.  This is exact for
+  delimiters that cannot overlap themselves (``b"\\n"``, ``b"\\r\\n"``, ``b"\\0"``);
+  with a self-overlapping one (``b"\\r\\n\\r\\n"``, ``b"\\0\\0"``) the first frame after
+  a resync may start mid-delimiter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wirekit.protocol_spec.errors import EncodeError
+
+from .errors import WINDOW, DelimiterNotFound, TruncatedStream
+from .events import Frame
+from .framer import (
+    DEFAULT_MAX_FRAME,
+    GAP_RESYNC,
+    ByteString,
+    Framer,
+    check_body,
+    check_max_frame,
+    new_frame,
+)
+
+__all__ = ["Delimited"]
+
+
+class Delimited(Framer):
+    """Frames ended by ``delimiter`` (a non-empty byte string), bodies at most
+    ``max_frame`` bytes."""
+
+    __slots__ = ("delimiter",)
+    _repr_fields = ("delimiter", "max_frame")
+    gap_action = GAP_RESYNC
+
+    def __init__(self, delimiter: bytes = b"\n", *, max_frame: int = DEFAULT_MAX_FRAME) -> None:
+        if not isinstance(delimiter, (bytes, bytearray)) or not delimiter:
+            raise ValueError(f"delimiter must be non-empty bytes, got {delimiter!r}")
+        self.delimiter = bytes(delimiter)
+        self.max_frame = check_max_frame(max_frame)
+
+    def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
+        check_body(body)
+        self._no_header(header)
+        body = bytes(body)
+        if len(body) > self.max_frame:
+            raise EncodeError(f"body of {len(body)} bytes exceeds max_frame {self.max_frame}")
+        d = self.delimiter
+        framed = body + d
+        at = framed.find(d)
+        if at != len(body):
+            what = "contains" if at + len(d) <= len(body) else "ends with the start of"
+            raise EncodeError(f"body {what} the delimiter {d!r} at position {at}")
+        return framed
+
+    def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
+        d = self.delimiter
+        dl = len(d)
+        window = self.max_frame + dl  # a valid frame's delimiter ends within this
+        n = len(data)
+        find = data.find
+        append = out.append
+        while True:
+            i = find(d, pos, pos + window)
+            if i < 0:
+                if n - pos >= window:
+                    raise self._too_long(data, pos, base)
+                # need = bytes already searched (search resumes there, see _wait)
+                return pos, n - pos
+            append(new_frame(Frame, (src[pos:i], base + pos, base + pos, b"")))
+            pos = i + dl
+
+    def _wait(self, buf: bytearray, need: int, base: int) -> int:
+        dl = len(self.delimiter)
+        window = self.max_frame + dl
+        # Resume the search where the last one stopped, minus a possible partial
+        # delimiter at the old end: each byte is searched O(1) times.
+        if buf.find(self.delimiter, max(0, need - dl + 1), window) >= 0:
+            return -1
+        if len(buf) >= window:
+            raise self._too_long(bytes(buf[:WINDOW]), 0, base)
+        return len(buf)
+
+    def _too_long(self, data: bytes, pos: int, base: int) -> Exception:
+        return DelimiterNotFound(
+            f"no delimiter {self.delimiter!r} within max_frame {self.max_frame} bytes",
+            length=None,
+            limit=self.max_frame,
+            offset=base + pos,
+            window=data[pos : pos + WINDOW],
+        )
+
+    def _eof(self, buf: bytes, need: int, base: int) -> list:
+        if not buf:
+            return []
+        raise TruncatedStream(
+            f"stream ended inside a delimited frame: {len(buf)} bytes received,"
+            f" no delimiter {self.delimiter!r}",
+            needed=None,
+            available=len(buf),
+            offset=base,
+            window=buf[:WINDOW],
+        )

@@ -1,0 +1,125 @@
+"""The framer contract shared by every framing strategy.
+
+A framer is an immutable description of a layout (a few numbers, like Netty's
+``LengthFieldBasedFrameDecoder``), never a per-connection object: one framer can
+serve any number of :class:`~wirekit.codec.StreamDecoder` instances, one per
+connection and direction, and one decoder's error never touches another.
+
+Public surface of every framer: ``encode(body, header=b"") -> bytes`` and
+``max_frame``.  The underscore methods are the contract with the decoder; they take
+plain ``bytes`` plus positions so the hot loops can use ``struct.unpack_from`` at an
+offset instead of slicing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from wirekit.protocol_spec.errors import EncodeError
+
+from .errors import WINDOW, TruncatedStream
+from .events import Frame
+
+__all__ = ["Framer", "DEFAULT_MAX_FRAME"]
+
+#: Default ``max_frame``: 16 MiB, Netty's and many servers' default.
+DEFAULT_MAX_FRAME = 16 * 1024 * 1024
+
+#: Build a Frame without running NamedTuple's Python-level ``__new__`` (hot path).
+new_frame: Callable[..., Frame] = tuple.__new__  # type: ignore[assignment]
+
+ByteString = bytes | bytearray | memoryview
+
+# What a gap with no known frame end does (see StreamDecoder.feed_gap).
+GAP_STOP = "stop"
+GAP_RESYNC = "resync"
+GAP_TO_EOF = "to_eof"
+
+
+def check_max_frame(max_frame: Any) -> int:
+    if isinstance(max_frame, bool) or not isinstance(max_frame, int):
+        raise TypeError(f"max_frame must be an int, not {type(max_frame).__name__}")
+    if max_frame < 0:
+        raise ValueError(f"max_frame must be >= 0, got {max_frame}")
+    return max_frame
+
+
+def check_body(body: Any) -> ByteString:
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise TypeError(f"a frame body must be bytes-like, not {type(body).__name__}")
+    return body
+
+
+class Framer:
+    """Base class of the framing strategies (not configured by subclassing: pick a
+    framer class and give it numbers).
+
+    Attributes:
+        max_frame:  largest accepted body in bytes (header, prefix and delimiter not
+                    counted); a frame of exactly ``max_frame`` is accepted, one byte
+                    more refused, however the stream is chunked.
+        gap_action: what :meth:`StreamDecoder.feed_gap` does when a gap leaves no
+                    frame end known: ``"stop"``, ``"resync"`` or ``"to_eof"``.
+    """
+
+    __slots__ = ("max_frame",)
+    gap_action: str = GAP_STOP
+
+    # ------------------------------------------------------------------ public
+    def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
+        """Return ``body`` framed.  Raises ``EncodeError`` (before producing anything)
+        if the body breaks the framer's rules."""
+        raise NotImplementedError
+
+    def _no_header(self, header: ByteString) -> None:
+        if header:
+            raise EncodeError(f"{type(self).__name__} frames have no header bytes")
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._repr_fields)
+        return f"{type(self).__name__}({fields})"
+
+    _repr_fields: tuple[str, ...] = ("max_frame",)
+
+    # ---------------------------------------------------- decoder contract
+    def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
+        """Append every complete frame in ``data[pos:]`` to ``out``.
+
+        ``src`` is ``data`` or a ``memoryview`` of it (bodies are sliced from it);
+        ``base`` is the absolute offset of ``data[0]``.  Returns ``(pos, need)``:
+        ``pos`` is the start of the first incomplete frame, ``need`` is framer-specific
+        state for :meth:`_wait` (for length-based framers: the bytes the frame needs
+        from ``pos``).  Raises a ``FramingError`` on a broken rule.
+        """
+        raise NotImplementedError
+
+    def _wait(self, buf: bytearray, need: int, base: int) -> int:
+        """``buf`` (an incomplete frame, starting at absolute ``base``) just grew.
+        Return ``-1`` if :meth:`_scan` can make progress, else the updated ``need``.
+        Must cost O(new bytes), not O(len(buf))."""
+        return -1 if len(buf) >= need else need
+
+    def _frame_length(self, head: bytes) -> int | None:
+        """Total length (header + prefix + body) of the frame starting with ``head``
+        (its buffered bytes, possibly empty), or ``None`` if ``head`` does not tell."""
+        return None
+
+    def _eof(self, buf: bytes, need: int, base: int) -> list:
+        """The stream ended with ``buf`` buffered.  Returns the final events or raises
+        ``TruncatedStream``."""
+        if not buf:
+            return []
+        needed = self._frame_length(buf)
+        if needed is None:
+            needed = need
+            what = f"at least {needed} bytes (its header)"
+        else:
+            what = f"{needed} bytes"
+        raise TruncatedStream(
+            f"stream ended inside a frame: expected {what}, received {len(buf)}",
+            needed=needed,
+            available=len(buf),
+            offset=base,
+            window=buf[:WINDOW],
+        )

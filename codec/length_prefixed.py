@@ -1,0 +1,172 @@
+"""Length-prefixed framing: one framer, a few numbers, every binary layout.
+
+Modelled on Netty's ``LengthFieldBasedFrameDecoder``: a frame is ::
+
+    [header bytes][length prefix][body]
+
+* ``width``: prefix of 1, 2, 4 or 8 bytes, unsigned, ``byteorder`` big (network
+  order, the default) or little.
+* ``header``: bytes before the prefix, delivered as ``Frame.header``.  PostgreSQL
+  puts a 1-byte message type there (protocol docs, "Message Formats").
+* ``includes_prefix``: the length counts the prefix itself (PostgreSQL's Int32
+  length "includes itself"), so body = length - width.
+* ``adjustment``: Netty's ``lengthAdjustment`` for anything else, added to the
+  length to get the body size (e.g. ``-header`` if the length also counts the
+  header).
+* ``max_frame``: checked the moment the prefix is read, before any body byte is
+  buffered, so a hostile or garbage prefix cannot make us allocate.
+
+Layouts as settings::
+
+    LengthPrefixed(width=2)                                  # DNS over TCP, RFC 7766 s.8
+    LengthPrefixed(width=4, header=1, includes_prefix=True)  # PostgreSQL v3 messages
+    LengthPrefixed(width=4)                                  # the common u32 BE layout
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from wirekit.protocol_spec.errors import EncodeError
+
+from .errors import WINDOW, BadLengthPrefix, FrameTooLarge, ascii_hint
+from .events import Frame
+from .framer import DEFAULT_MAX_FRAME, ByteString, Framer, check_body, check_max_frame, new_frame
+
+__all__ = ["LengthPrefixed"]
+
+_FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
+
+
+class LengthPrefixed(Framer):
+    """``[header][length prefix][body]`` framing (see the module docstring).
+
+    ``Frame.data`` is the body, ``Frame.header`` the header bytes (``b""`` if
+    ``header=0``); ``encode(body, header=...)`` needs exactly ``header`` header bytes.
+    """
+
+    __slots__ = (
+        "width",
+        "byteorder",
+        "header",
+        "includes_prefix",
+        "adjustment",
+        "_struct",
+        "_unpack",
+        "_delta",
+        "_hsize",
+        "_max_value",
+    )
+    _repr_fields = ("width", "byteorder", "header", "includes_prefix", "adjustment", "max_frame")
+
+    def __init__(
+        self,
+        width: int = 4,
+        *,
+        byteorder: str = "big",
+        header: int = 0,
+        includes_prefix: bool = False,
+        adjustment: int = 0,
+        max_frame: int = DEFAULT_MAX_FRAME,
+    ) -> None:
+        if width not in _FORMATS or isinstance(width, bool):
+            raise ValueError(f"width must be 1, 2, 4 or 8, got {width!r}")
+        if byteorder not in ("big", "little"):
+            raise ValueError(f"byteorder must be 'big' or 'little', got {byteorder!r}")
+        if isinstance(header, bool) or not isinstance(header, int) or header < 0:
+            raise ValueError(f"header must be an int >= 0, got {header!r}")
+        if isinstance(adjustment, bool) or not isinstance(adjustment, int):
+            raise TypeError(f"adjustment must be an int, got {adjustment!r}")
+        self.width = width
+        self.byteorder = byteorder
+        self.header = header
+        self.includes_prefix = bool(includes_prefix)
+        self.adjustment = adjustment
+        self.max_frame = check_max_frame(max_frame)
+        self._struct = struct.Struct((">" if byteorder == "big" else "<") + _FORMATS[width])
+        self._unpack = self._struct.unpack_from
+        # body length = prefix value + _delta
+        self._delta = adjustment - (width if includes_prefix else 0)
+        self._hsize = header + width
+        self._max_value = (1 << (8 * width)) - 1
+
+    # ------------------------------------------------------------------ encode
+    def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
+        """``header + prefix + body``; ``EncodeError`` if the header has the wrong size,
+        the body exceeds ``max_frame`` or its length does not fit the prefix."""
+        check_body(body)
+        if len(header) != self.header:
+            raise EncodeError(f"header must be exactly {self.header} bytes, got {len(header)}")
+        size = len(body)
+        if size > self.max_frame:
+            raise EncodeError(f"body of {size} bytes exceeds max_frame {self.max_frame}")
+        value = size - self._delta
+        if not 0 <= value <= self._max_value:
+            raise EncodeError(
+                f"body of {size} bytes gives length {value}, which does not fit"
+                f" a {self.width}-byte prefix"
+            )
+        return b"".join((header, self._struct.pack(value), body))
+
+    # ----------------------------------------------------------------- decode
+    def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
+        unpack = self._unpack
+        delta = self._delta
+        maxf = self.max_frame
+        h = self.header
+        hsize = self._hsize
+        n = len(data)
+        append = out.append
+        new = new_frame
+        F = Frame
+        if h == 0 and delta == 0:
+            # The common case (DNS, u32 BE, ...) gets its own tight loop.
+            while n - pos >= hsize:
+                (size,) = unpack(data, pos)
+                if size > maxf:
+                    raise self._error(data, pos, base, size, size)
+                start = pos + hsize
+                end = start + size
+                if end > n:
+                    return pos, hsize + size
+                append(new(F, (src[start:end], base + pos, base + start, b"")))
+                pos = end
+            return pos, hsize
+        while n - pos >= hsize:
+            (value,) = unpack(data, pos + h)
+            size = value + delta
+            if size > maxf or size < 0:
+                raise self._error(data, pos, base, value, size)
+            start = pos + hsize
+            end = start + size
+            if end > n:
+                return pos, hsize + size
+            append(new(F, (src[start:end], base + pos, base + start, data[pos : pos + h])))
+            pos = end
+        return pos, hsize
+
+    def _frame_length(self, head: bytes) -> int | None:
+        if len(head) < self._hsize:
+            return None
+        (value,) = self._unpack(head, self.header)
+        return self._hsize + value + self._delta
+
+    def _error(self, data: bytes, pos: int, base: int, value: int, size: int) -> Exception:
+        raw = data[pos + self.header : pos + self._hsize]
+        hint = ascii_hint(data[pos : pos + self._hsize], data[pos + self._hsize : pos + WINDOW])
+        window = data[pos : pos + WINDOW]
+        if size < 0:
+            return BadLengthPrefix(
+                f"length prefix {value} is smaller than the {self.width}-byte prefix"
+                f" it must include (0x{raw.hex()}){hint}",
+                offset=base + pos,
+                window=window,
+            )
+        return FrameTooLarge(
+            f"frame length {size} (prefix 0x{raw.hex()}) exceeds max_frame {self.max_frame}{hint}",
+            length=size,
+            limit=self.max_frame,
+            offset=base + pos,
+            window=window,
+        )

@@ -1,0 +1,173 @@
+"""Typed messages over a framer: a ``Protocol`` on top of the stream codec.
+
+The protocol object is duck-typed (``wirekit.protocol_spec.Protocol`` fits):
+``encode(msg) -> bytes`` (type tag + body), ``decode(data) -> message`` (raising
+``DecodeError`` with offsets counted from ``data[0]``), ``tag_width`` and
+``fixed_sizes()``.
+
+With a framer that has header bytes (PostgreSQL: ``LengthPrefixed(width=4,
+header=1, includes_prefix=True)``) the first ``header`` bytes of the encoded
+message -- its type tag -- go in the header and the rest after the length, which is
+exactly PostgreSQL's ``[type][int32 length incl. itself][body]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from wirekit.protocol_spec.errors import DecodeError, EncodeError
+
+from .decoder import StreamDecoder
+from .encoder import Encoder
+from .errors import FramingError
+from .events import Frame
+from .framer import Framer
+
+__all__ = ["MessageDecoder", "MessageEncoder", "Decoded"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A decoded message with the absolute stream offset of its frame
+    (``MessageDecoder(..., with_offsets=True)``)."""
+
+    message: Any
+    offset: int
+
+
+def _check_protocol(protocol: Any, *names: str) -> None:
+    missing = [n for n in names if not hasattr(protocol, n)]
+    if missing:
+        raise TypeError(f"protocol {protocol!r} lacks {', '.join(missing)}")
+
+
+class MessageDecoder:
+    """A :class:`StreamDecoder` that returns the protocol's messages instead of frames.
+
+    ``feed``/``feed_gap``/``feed_eof`` work as on :class:`StreamDecoder`; each
+    :class:`~wirekit.codec.Frame` becomes ``protocol.decode(header + data)`` (or a
+    :class:`Decoded` with its offset if ``with_offsets=True``); gap events pass
+    through unchanged.
+
+    A message that does not decode raises the protocol's ``DecodeError`` moved to
+    absolute stream offsets (``exc.rebased``; the original is ``__cause__``), with
+    the messages decoded before it in ``exc.messages``.  Framing is unaffected, so
+    the decoder stays usable: the frames after the bad one are kept and decoded by
+    the next ``feed`` (``feed(b"")`` will do).  Framing errors behave as on
+    :class:`StreamDecoder` (``exc.messages`` holds the messages before them).
+    """
+
+    __slots__ = ("protocol", "decoder", "with_offsets", "_pending")
+
+    def __init__(
+        self,
+        framer: Framer,
+        protocol: Any,
+        *,
+        offset: int = 0,
+        with_offsets: bool = False,
+    ) -> None:
+        _check_protocol(protocol, "decode")
+        self.protocol = protocol
+        self.decoder = StreamDecoder(framer, offset=offset)
+        self.with_offsets = with_offsets
+        self._pending: list = []
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[Any]:
+        """Add a chunk; return the messages (and gap events) it completed."""
+        try:
+            events = self.decoder.feed(data)
+        except FramingError as exc:
+            exc.messages = self._convert(self._pending + exc.frames, on_error=False)
+            self._pending = []
+            raise
+        return self._convert(self._pending + events if self._pending else events)
+
+    def feed_gap(self, n: int) -> list[Any]:
+        """See :meth:`StreamDecoder.feed_gap`."""
+        return self._convert(self._take_pending() + self.decoder.feed_gap(n))
+
+    def feed_eof(self) -> list[Any]:
+        """See :meth:`StreamDecoder.feed_eof`."""
+        return self._convert(self._take_pending() + self.decoder.feed_eof())
+
+    def _take_pending(self) -> list:
+        pending, self._pending = self._pending, []
+        return pending
+
+    def _convert(self, events: list, on_error: bool = True) -> list:
+        decode = self.protocol.decode
+        out = []
+        for i, ev in enumerate(events):
+            if type(ev) is not Frame:
+                out.append(ev)
+                continue
+            raw = ev.header + ev.data if ev.header else ev.data
+            try:
+                msg = decode(raw)
+            except DecodeError as exc:
+                if not on_error:
+                    break  # already raising a framing error: deliver what decoded
+                self._pending = events[i + 1 :]
+                err = self._rebase(exc, ev)
+                err.messages = out
+                raise err from exc
+            out.append(Decoded(msg, ev.offset) if self.with_offsets else msg)
+        self._pending = [] if on_error else self._pending
+        return out
+
+    @staticmethod
+    def _rebase(exc: DecodeError, frame: Frame) -> DecodeError:
+        # Protocol offsets count from the tag: header bytes sit at frame.offset, the
+        # rest right after the length prefix.
+        hlen = len(frame.header)
+        if exc.offset is not None and exc.offset < hlen:
+            return exc.rebased(frame.offset)
+        return exc.rebased(frame.data_offset - hlen)
+
+
+class MessageEncoder:
+    """Encodes the protocol's messages and frames them (``encode``/``encode_many``).
+
+    ``EncodeError`` from the protocol or the framer is raised before any byte is
+    produced; ``encode_many`` produces all or nothing.
+    """
+
+    __slots__ = ("protocol", "encoder", "_hlen")
+
+    def __init__(self, framer: Framer, protocol: Any, *, offset: int = 0) -> None:
+        _check_protocol(protocol, "encode")
+        self.protocol = protocol
+        self.encoder = Encoder(framer, offset=offset)
+        self._hlen = getattr(framer, "header", 0)
+
+    @property
+    def offset(self) -> int:
+        """Absolute offset of the next byte this encoder will produce."""
+        return self.encoder.offset
+
+    def _frame(self, msg: Any) -> bytes:
+        raw = self.protocol.encode(msg)
+        h = self._hlen
+        if h:
+            if len(raw) < h:
+                raise EncodeError(
+                    f"encoded message of {len(raw)} bytes is shorter than"
+                    f" the framer's {h}-byte header"
+                )
+            return self.encoder.framer.encode(raw[h:], raw[:h])
+        return self.encoder.framer.encode(raw)
+
+    def encode(self, msg: Any) -> bytes:
+        """One message, framed."""
+        out = self._frame(msg)
+        self.encoder.offset += len(out)
+        return out
+
+    def encode_many(self, msgs: Iterable[Any]) -> bytes:
+        """Many messages framed into one buffer (for one ``sendall``)."""
+        out = b"".join([self._frame(m) for m in msgs])
+        self.encoder.offset += len(out)
+        return out

@@ -1,0 +1,101 @@
+"""Type-determines-length framing: the leading type tag says how long the frame is.
+
+Many fixed-record protocols (and the fixed-size messages of a wirekit ``Protocol``)
+need no length field at all: the tag (1 or 2 bytes, big-endian) selects a record
+whose size is known in advance.  The tag is part of the message, so ``Frame.data``
+is the whole frame, tag included -- exactly what ``Protocol.decode`` expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from wirekit.protocol_spec.errors import EncodeError
+
+from .errors import WINDOW, UnknownFrameType
+from .events import Frame
+from .framer import ByteString, Framer, check_body, new_frame
+
+__all__ = ["TypeLength"]
+
+
+class TypeLength(Framer):
+    """Frames whose total size (tag included) is looked up from their type tag.
+
+    ``sizes`` maps tag -> total frame size in bytes (>= ``tag_width``), like
+    ``Protocol.fixed_sizes()``.  A tag missing from the table is a framing error
+    (``UnknownFrameType``): without a size there is no way to find the next frame.
+    """
+
+    __slots__ = ("sizes", "tag_width")
+    _repr_fields = ("sizes", "tag_width")
+
+    def __init__(self, sizes: Mapping[int, int], *, tag_width: int = 1) -> None:
+        if tag_width not in (1, 2) or isinstance(tag_width, bool):
+            raise ValueError(f"tag_width must be 1 or 2, got {tag_width!r}")
+        if not isinstance(sizes, Mapping) or not sizes:
+            raise ValueError("sizes must be a non-empty mapping of tag -> frame size")
+        table: dict[int, int] = {}
+        for tag, size in sizes.items():
+            if isinstance(tag, bool) or not isinstance(tag, int) or not 0 <= tag < 256**tag_width:
+                raise ValueError(f"tag {tag!r} does not fit {tag_width} byte(s)")
+            if isinstance(size, bool) or not isinstance(size, int) or size < tag_width:
+                raise ValueError(f"size of tag {tag} must be an int >= {tag_width}, got {size!r}")
+            table[tag] = size
+        self.sizes = table
+        self.tag_width = tag_width
+        self.max_frame = max(table.values())
+
+    @classmethod
+    def from_protocol(cls, protocol: Any) -> TypeLength:
+        """The framer for a ``Protocol`` whose messages all have a fixed size
+        (``protocol.fixed_sizes()``, sizes including the tag)."""
+        return cls(protocol.fixed_sizes(), tag_width=protocol.tag_width)
+
+    def _tag(self, data: bytes, pos: int) -> int:
+        if self.tag_width == 1:
+            return data[pos]
+        return (data[pos] << 8) | data[pos + 1]
+
+    def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
+        """Check that ``body`` (tag included) starts with a known tag and has that
+        tag's size; the frame is the body itself."""
+        check_body(body)
+        self._no_header(header)
+        if len(body) < self.tag_width:
+            raise EncodeError(f"body of {len(body)} bytes has no {self.tag_width}-byte tag")
+        tag = self._tag(body, 0)
+        size = self.sizes.get(tag)
+        if size is None:
+            raise EncodeError(f"type tag {tag:#x} has no known frame size")
+        if len(body) != size:
+            raise EncodeError(f"type tag {tag:#x} frames are {size} bytes, got {len(body)}")
+        return bytes(body)
+
+    def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
+        sizes = self.sizes
+        tw = self.tag_width
+        n = len(data)
+        append = out.append
+        while n - pos >= tw:
+            tag = data[pos] if tw == 1 else (data[pos] << 8) | data[pos + 1]
+            size = sizes.get(tag)
+            if size is None:
+                raise UnknownFrameType(
+                    f"type tag {tag:#x} has no known frame size"
+                    f" (known: {', '.join(f'{t:#x}' for t in sorted(sizes))})",
+                    offset=base + pos,
+                    window=data[pos : pos + WINDOW],
+                )
+            end = pos + size
+            if end > n:
+                return pos, size
+            append(new_frame(Frame, (src[pos:end], base + pos, base + pos, b"")))
+            pos = end
+        return pos, tw
+
+    def _frame_length(self, head: bytes) -> int | None:
+        if len(head) < self.tag_width:
+            return None
+        return self.sizes.get(self._tag(head, 0))
