@@ -1,0 +1,369 @@
+"""Every field kind: round-trips, boundary values, exact bytes, varint limits."""
+
+from __future__ import annotations
+
+import enum
+import math
+
+import construct
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wirekit.protocol_spec import (
+    Array,
+    Bytes,
+    EncodeError,
+    Enum,
+    FixedBytes,
+    Flags,
+    Int,
+    Float,
+    Optional,
+    Raw,
+    SchemaError,
+    String,
+    TruncatedError,
+    VarintError,
+    boolean,
+    f32,
+    f32le,
+    f64,
+    f64le,
+    i8,
+    i16,
+    i16le,
+    i32,
+    i32le,
+    i64,
+    i64le,
+    u8,
+    u16,
+    u16le,
+    u32,
+    u32le,
+    u64,
+    u64le,
+    varsint,
+    varuint,
+)
+from wirekit.protocol_spec.example import ErrorCode, Feature, Position, SensorKind
+
+from .checks import assert_decode_error
+from .strategies import assert_roundtrip, message_class, message_with, strategy_for
+
+
+class Color(enum.Enum):  # a plain Enum, not an IntEnum
+    RED = 1
+    GREEN = 2
+
+
+class Wide(enum.IntFlag):
+    LOW = 1
+    HIGH = 0x8000
+
+
+FIELDS = {
+    "u8": u8,
+    "u16": u16,
+    "u32": u32,
+    "u64": u64,
+    "i8": i8,
+    "i16": i16,
+    "i32": i32,
+    "i64": i64,
+    "u16le": u16le,
+    "u32le": u32le,
+    "u64le": u64le,
+    "i16le": i16le,
+    "i32le": i32le,
+    "i64le": i64le,
+    "f32": f32,
+    "f64": f64,
+    "f32le": f32le,
+    "f64le": f64le,
+    "bool": boolean,
+    "varuint": varuint,
+    "varsint": varsint,
+    "bytes[4]": FixedBytes(4),
+    "bytes(u8)": Bytes(u8),
+    "bytes(u16)": Bytes(),
+    "bytes(u32)": Bytes(u32),
+    "bytes(varuint)": Bytes(varuint),
+    "string(u8)": String(u8),
+    "string(u16)": String(u16),
+    "string(u32)": String(u32),
+    "string(varuint)": String(varuint),
+    "enum": Enum(SensorKind),
+    "enum(u16)": Enum(ErrorCode, u16),
+    "enum-raw": Enum(SensorKind, unknown="raw"),
+    "enum-plain": Enum(Color, i8),
+    "enum-plain-raw": Enum(Color, unknown="raw"),
+    "flags": Flags(Feature),
+    "flags-lenient": Flags(Feature, strict=False),
+    "flags(u16)": Flags(Wide, u16),
+    "array(u16) of u16": Array(u16),
+    "array(u8) of f32": Array(f32, count=u8),
+    "array(u32) of i64le": Array(i64le, count=u32),
+    "array(varuint) of string": Array(String(u8), count=varuint),
+    "array[3] of i16": Array(i16, length=3),
+    "array[2] of bool": Array(boolean, length=2),
+    "array[0] of u8": Array(u8, length=0),
+    "array of enum": Array(Enum(SensorKind), count=u8),
+    "array of flags": Array(Flags(Feature), count=u8),
+    "array of varsint": Array(varsint, count=u8),
+    "array of Position": Array(Position, count=u8),
+    "array[2] of Position": Array(Position, length=2),
+    "array of array": Array(Array(u8, count=u8), count=u8),
+    "array of optional": Array(Optional(u16), count=u8),
+    "array of raw": Array(construct.Int24ub, count=u8),
+    "optional u8": Optional(u8),
+    "optional string": Optional(String(u8)),
+    "optional Position": Optional(Position),
+    "optional array": Optional(Array(u32, count=u8)),
+    "nested": Position,
+    "raw Int24ub": Raw(construct.Int24ub),
+    "raw Int24sb": construct.Int24sb,
+}
+
+
+@pytest.mark.parametrize("field", FIELDS.values(), ids=FIELDS.keys())
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_roundtrip_every_field_kind(field, data):
+    cls = message_with(field)
+    value = data.draw(strategy_for(field), label="value")
+    assert_roundtrip(cls, cls(value=value))
+
+
+@pytest.mark.parametrize("field", FIELDS.values(), ids=FIELDS.keys())
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_roundtrip_between_other_fields(field, data):
+    # the fast path groups runs of scalars: put the field between two scalars
+    cls = message_class("Sandwich", {"a": u8, "value": field, "z": u16le})
+    value = data.draw(strategy_for(field), label="value")
+    assert_roundtrip(cls, cls(a=255, value=value, z=0x1234))
+
+
+# ------------------------------------------------------------------ boundaries
+
+INT_CASES = [
+    (u8, 0, b"\x00"),
+    (u8, 255, b"\xff"),
+    (i8, -128, b"\x80"),
+    (i8, 127, b"\x7f"),
+    (u16, 0xFFFF, b"\xff\xff"),
+    (u16, 0x1234, b"\x12\x34"),
+    (i16, -(2**15), b"\x80\x00"),
+    (u32, 2**32 - 1, b"\xff" * 4),
+    (i32, -(2**31), b"\x80\x00\x00\x00"),
+    (u64, 2**64 - 1, b"\xff" * 8),
+    (i64, -(2**63), b"\x80" + b"\x00" * 7),
+    (i64, 2**63 - 1, b"\x7f" + b"\xff" * 7),
+    (u16le, 0x1234, b"\x34\x12"),
+    (u32le, 0x12345678, b"\x78\x56\x34\x12"),
+    (u64le, 0x0102030405060708, bytes(range(8, 0, -1))),
+    (i16le, -2, b"\xfe\xff"),
+    (i32le, -(2**31), b"\x00\x00\x00\x80"),
+    (i64le, -(2**63), b"\x00" * 7 + b"\x80"),
+    (varuint, 0, b"\x00"),
+    (varuint, 127, b"\x7f"),
+    (varuint, 128, b"\x80\x01"),
+    (varuint, 300, b"\xac\x02"),
+    (varuint, 2**64 - 1, b"\xff" * 9 + b"\x01"),
+    (varsint, 0, b"\x00"),
+    (varsint, -1, b"\x01"),
+    (varsint, 1, b"\x02"),
+    (varsint, -64, b"\x7f"),
+    (varsint, 64, b"\x80\x01"),
+    (varsint, -(2**63), b"\xff" * 9 + b"\x01"),
+    (varsint, 2**63 - 1, b"\xfe" + b"\xff" * 8 + b"\x01"),
+    (f32, 1.0, b"\x3f\x80\x00\x00"),
+    (f32le, 1.0, b"\x00\x00\x80\x3f"),
+    (f64, -2.0, b"\xc0\x00" + b"\x00" * 6),
+    (f64le, -2.0, b"\x00" * 6 + b"\x00\xc0"),
+    (f32, math.inf, b"\x7f\x80\x00\x00"),
+    (boolean, True, b"\x01"),
+    (boolean, False, b"\x00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "wire"),
+    INT_CASES,
+    ids=[f"{f.type_name()}={v!r}" for f, v, _ in INT_CASES],
+)
+def test_exact_bytes_and_boundaries(field, value, wire):
+    cls = message_with(field)
+    msg = cls(value=value)
+    assert assert_roundtrip(cls, msg) == wire
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        (u8, 256),
+        (u8, -1),
+        (i8, 128),
+        (u16, 2**16),
+        (u16, -1),
+        (i64, 2**63),
+        (u64, 2**64),
+        (u16le, 2**16),
+        (varuint, -1),
+        (varuint, 2**64),
+        (varsint, 2**63),
+        (varsint, -(2**63) - 1),
+        (f32, 1e300),
+        (f32, "1.0"),
+        (u8, 1.0),
+        (u8, "1"),
+        (u8, None),
+        (boolean, 1),
+        (boolean, None),
+        (varuint, 1.5),
+        (FixedBytes(4), b"abc"),
+        (FixedBytes(4), "abcd"),
+        (Bytes(u8), bytes(256)),
+        (Bytes(u8), "text"),
+        (String(u8), "x" * 256),
+        (String(u8), "\N{GLOBE WITH MERIDIANS}" * 64),  # 64 chars, 256 bytes
+        (String(u8), b"bytes"),
+        (String(u8), "\ud800"),  # a lone surrogate is not encodable
+        (Enum(SensorKind), 99),
+        (Enum(SensorKind), "TEMPERATURE"),
+        (Enum(SensorKind), Feature.COMPRESSION),
+        (Enum(SensorKind, unknown="raw"), 256),
+        (Flags(Feature), 16),
+        (Flags(Feature), "x"),
+        (Flags(Feature, strict=False), 256),
+        (Array(u8, count=u8), list(range(256))),
+        (Array(u8, count=u8), [1, 2, 300]),
+        (Array(u8, count=u8), "abc"),
+        (Array(i16, length=3), [1, 2]),
+        (Optional(u8), 256),
+        (Position, {"lat": 1.0, "lon": 2.0, "alt_m": 3.0}),
+        (construct.Int24ub, 2**24),
+        (construct.Int24ub, -1),
+        (construct.Int24ub, "x"),
+    ],
+    ids=repr,
+)
+def test_unencodable_values(field, value):
+    cls = message_with(field)
+    msg = cls(value=value)
+    with pytest.raises(EncodeError) as info:
+        msg.encode()
+    assert info.value.path is not None and info.value.path.startswith(f"{cls.__name__}.value")
+    # the fast writer must not have produced bytes for a value the careful one refuses
+    with pytest.raises(Exception):  # noqa: B017 - any failure hands over to the careful path
+        cls._wk_fast_write(msg, bytearray())
+
+
+def test_enum_raw_mode_keeps_unknown_values():
+    cls = message_with(Enum(SensorKind, unknown="raw"))
+    back = cls.decode(b"\x63")
+    assert back.value == 99 and type(back.value) is int
+    assert cls.decode(b"\x02").value is SensorKind.HUMIDITY
+
+
+def test_flags_lenient_keeps_undefined_bits():
+    cls = message_with(Flags(Feature, strict=False))
+    back = cls.decode(b"\x31")
+    assert int(back.value) == 0x31
+    assert Feature.COMPRESSION in back.value
+
+
+# ------------------------------------------------------------------ varints
+
+VARINT_PATH = "One_VarUInt.value"
+
+
+@pytest.mark.parametrize("field", [varuint, varsint], ids=["varuint", "varsint"])
+def test_varint_overlong_11_bytes(field):
+    cls = message_with(field)
+    body = b"\x80" * 10 + b"\x00"
+    exc = assert_decode_error(cls, body, VarintError, offset=0, reason="over-long")
+    assert exc.path == f"{cls.__name__}.value"
+    assert exc.message == cls.__name__
+
+
+@pytest.mark.parametrize("tenth", [0x02, 0x7F, 0x03])
+def test_varint_tenth_byte_overflow(tenth):
+    cls = message_with(varuint)
+    assert_decode_error(
+        cls,
+        b"\xff" * 9 + bytes([tenth]),
+        VarintError,
+        path=VARINT_PATH,
+        offset=0,
+        reason="overflows 64 bits",
+    )
+
+
+@pytest.mark.parametrize("body", [b"", b"\x80", b"\xff" * 9], ids=["empty", "1", "9"])
+def test_varint_unterminated(body):
+    cls = message_with(varuint)
+    exc = assert_decode_error(cls, body, TruncatedError, path=VARINT_PATH, offset=0)
+    assert exc.available == len(body)
+
+
+def test_varint_error_offset_counts_from_buffer_start():
+    cls = message_class("AfterU32", {"a": u32, "value": varuint})
+    assert_decode_error(
+        cls, b"\x00" * 4 + b"\x80" * 11, VarintError, path="AfterU32.value", offset=4
+    )
+
+
+def test_non_minimal_varint_is_accepted():
+    # like protobuf: 0x80 0x00 is a (non-canonical) zero
+    cls = message_with(varuint)
+    assert cls.decode(b"\x80\x00").value == 0
+    assert cls.decode(b"\x80" * 9 + b"\x00").value == 0
+
+
+# ------------------------------------------------------------------ declarations
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Int(12),
+        lambda: Int(16, byteorder="middle"),
+        lambda: Float(16),
+        lambda: FixedBytes(0),
+        lambda: Bytes(i8),
+        lambda: String(f32),
+        lambda: Enum(int),
+        lambda: Enum(SensorKind, f32),
+        lambda: Enum(ErrorCode),  # 400 does not fit u8
+        lambda: Enum(SensorKind, unknown="ignore"),
+        lambda: Flags(SensorKind),
+        lambda: Flags(Wide),  # 0x8000 does not fit u8
+        lambda: Flags(Feature, i8),
+        lambda: Array(u8, count=u8, length=2),
+        lambda: Array(u8, length=-1),
+        lambda: Array(u8, count=i16),
+        lambda: Array(Array(u8, length=0)),  # items of zero bytes
+        lambda: Array(int),
+        lambda: Optional("u8"),
+        lambda: Raw(42),
+    ],
+    ids=lambda f: "",
+)
+def test_bad_field_declarations(make):
+    with pytest.raises(SchemaError):
+        make()
+
+
+def test_sizes():
+    assert (u8.size, u16.size, u32.size, u64.size, f32.size, f64.size) == (1, 2, 4, 8, 4, 8)
+    assert boolean.size == 1 and FixedBytes(5).size == 5
+    assert varuint.size is None and varuint.min_size == 1
+    assert Bytes(u16).size is None and Bytes(u16).min_size == 2
+    assert Array(i16, length=3).size == 6
+    assert Array(String(u8), length=3).size is None
+    assert Array(String(u8), length=3).min_size == 3
+    assert Optional(u32).size is None and Optional(u32).min_size == 1
+    assert Raw(construct.Int24ub).size == 3
