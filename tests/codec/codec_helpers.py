@@ -1,0 +1,186 @@
+"""Shared helpers for the codec tests (a uniquely named module, not a package)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator
+
+from hypothesis import strategies as st
+
+from wirekit.codec import (
+    AsciiLength,
+    Delimited,
+    FixedLength,
+    Frame,
+    LengthPrefixed,
+    ShutdownTerminated,
+    StreamDecoder,
+    TypeLength,
+    VarintLength,
+)
+from wirekit.protocol_spec.errors import DecodeError, EncodeError
+
+
+def tr(stream: bytes, seed: int = 0) -> Iterator[list[bytes]]:
+    """Every interesting way to chunk ``stream`` (h11's ``tr`` idea): whole, byte by
+    byte, split in two at every point (for short streams), and random splits."""
+    yield [stream]
+    yield [stream[i : i + 1] for i in range(len(stream))]
+    if len(stream) <= 64:
+        for i in range(len(stream) + 1):
+            yield [stream[:i], stream[i:]]
+    rng = random.Random(seed)
+    for _ in range(5):
+        yield split_randomly(stream, rng)
+
+
+def split_randomly(stream: bytes, rng: random.Random, max_chunk: int = 7) -> list[bytes]:
+    chunks = []
+    i = 0
+    while i < len(stream):
+        n = rng.randint(0, max_chunk)
+        chunks.append(stream[i : i + n])
+        i += n
+    return chunks
+
+
+def feed_chunks(dec: StreamDecoder, chunks: Iterable[bytes], eof: bool = True) -> list:
+    events: list = []
+    for chunk in chunks:
+        events.extend(dec.feed(chunk))
+    if eof:
+        events.extend(dec.feed_eof())
+    return events
+
+
+def bodies_of(events: list) -> list[bytes]:
+    assert all(type(e) is Frame for e in events), events
+    return [bytes(e.data) for e in events]
+
+
+# --------------------------------------------------------------- framers
+def framer_strategy() -> st.SearchStrategy:
+    """Framers of every family with a matching strategy for their bodies."""
+    return st.one_of(
+        st.builds(
+            LengthPrefixed,
+            width=st.sampled_from([1, 2, 4, 8]),
+            byteorder=st.sampled_from(["big", "little"]),
+            header=st.integers(0, 2),
+            includes_prefix=st.booleans(),
+        ),
+        st.builds(AsciiLength, digits=st.integers(2, 6)),
+        st.builds(FixedLength, st.integers(1, 6)),
+        st.builds(
+            Delimited, st.sampled_from([b"\n", b"\r\n", b"\x00", b"END", b"\r\n\r\n", b"aa"])
+        ),
+        st.builds(VarintLength),
+        st.just(TypeLength({1: 1, 2: 3, 0x41: 6, 0xFF: 200})),
+        st.just(TypeLength({0x0102: 2, 0x0304: 9}, tag_width=2)),
+    )
+
+
+def body_strategy(framer) -> st.SearchStrategy:
+    """Bodies ``framer`` can encode."""
+    if isinstance(framer, FixedLength):
+        return st.binary(min_size=framer.size, max_size=framer.size)
+    if isinstance(framer, TypeLength):
+        tw = framer.tag_width
+        return st.sampled_from(sorted(framer.sizes)).flatmap(
+            lambda tag: st.binary(
+                min_size=framer.sizes[tag] - tw, max_size=framer.sizes[tag] - tw
+            ).map(lambda rest, tag=tag: tag.to_bytes(tw, "big") + rest)
+        )
+    limit = 300
+    if isinstance(framer, LengthPrefixed) and framer.width == 1:
+        limit = 250 if not framer.includes_prefix else 254
+    if isinstance(framer, AsciiLength):
+        limit = min(limit, framer.max_frame)
+    binary = st.binary(max_size=limit) | st.binary(max_size=4)
+    if isinstance(framer, Delimited):
+        return binary.filter(lambda b: can_encode(framer, b))
+    return binary
+
+
+def header_for(framer) -> bytes:
+    return bytes(range(65, 65 + getattr(framer, "header", 0)))
+
+
+def can_encode(framer, body: bytes) -> bool:
+    try:
+        framer.encode(body, header_for(framer))
+    except EncodeError:
+        return False
+    return True
+
+
+def frame_spans(framer, bodies: list[bytes]) -> tuple[bytes, list[tuple[int, int, bytes]]]:
+    """Encode ``bodies``; return the stream and each frame's (start, end, body)."""
+    parts = []
+    spans = []
+    pos = 0
+    for body in bodies:
+        raw = framer.encode(body, header_for(framer))
+        parts.append(raw)
+        spans.append((pos, pos + len(raw), body))
+        pos += len(raw)
+    return b"".join(parts), spans
+
+
+ALL_FRAMER_EXAMPLES = [
+    LengthPrefixed(),
+    LengthPrefixed(width=2, byteorder="little", max_frame=1000),
+    LengthPrefixed(width=4, header=1, includes_prefix=True),
+    AsciiLength(),
+    FixedLength(3),
+    Delimited(b"\r\n", max_frame=100),
+    VarintLength(max_frame=1000),
+    TypeLength({1: 4, 2: 1}),
+    ShutdownTerminated(max_frame=1000),
+]
+
+
+# --------------------------------------------------------- fake protocol
+class FakeMessage:
+    def __init__(self, tag: int, payload: bytes) -> None:
+        self.tag = tag
+        self.payload = payload
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FakeMessage) and (self.tag, self.payload) == (
+            other.tag,
+            other.payload,
+        )
+
+    def __repr__(self) -> str:
+        return f"FakeMessage({self.tag}, {self.payload!r})"
+
+
+class FakeProtocol:
+    """The four members the codec uses: encode, decode, tag_width, fixed_sizes.
+
+    Tag 1: fixed 4-byte payload.  Tag 2: any payload.  Tag 9 fails to decode with an
+    offset inside the payload (byte 2 of the message).
+    """
+
+    tag_width = 1
+
+    def encode(self, msg: FakeMessage) -> bytes:
+        if msg.tag == 1 and len(msg.payload) != 4:
+            raise EncodeError("tag 1 payload must be 4 bytes")
+        return bytes([msg.tag]) + msg.payload
+
+    def decode(self, data: bytes) -> FakeMessage:
+        data = bytes(data)
+        if not data:
+            raise DecodeError("empty", offset=0)
+        if data[0] not in (1, 2):
+            raise DecodeError(f"bad tag {data[0]}", offset=0)
+        if data[0] == 1 and len(data) != 5:
+            raise DecodeError("bad size", offset=len(data))
+        if data[0] == 2 and b"!" in data:
+            raise DecodeError("no ! allowed", offset=data.index(b"!"))
+        return FakeMessage(data[0], data[1:])
+
+    def fixed_sizes(self) -> dict[int, int]:
+        return {1: 5}

@@ -1,0 +1,235 @@
+"""StreamDecoder: round trips under any chunking, EOF, closed state, inputs."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from codec_helpers import (
+    ALL_FRAMER_EXAMPLES,
+    bodies_of,
+    body_strategy,
+    feed_chunks,
+    frame_spans,
+    framer_strategy,
+    header_for,
+    split_randomly,
+    tr,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wirekit.codec import (
+    DecoderClosed,
+    Delimited,
+    Encoder,
+    Frame,
+    FrameTooLarge,
+    FramingError,
+    LengthPrefixed,
+    ShutdownTerminated,
+    StreamDecoder,
+    TruncatedStream,
+)
+from wirekit.protocol_spec.errors import DecodeError, WirekitError
+
+
+@st.composite
+def framed_streams(draw):
+    framer = draw(framer_strategy())
+    bodies = draw(st.lists(body_strategy(framer), max_size=12))
+    stream, spans = frame_spans(framer, bodies)
+    cuts = sorted(draw(st.lists(st.integers(0, len(stream)), max_size=10)))
+    mode = draw(st.sampled_from(["random", "bytes", "whole"]))
+    if mode == "bytes":
+        chunks = [stream[i : i + 1] for i in range(len(stream))]
+    elif mode == "whole":
+        chunks = [stream]
+    else:
+        edges = [0, *cuts, len(stream)]
+        chunks = [stream[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    return framer, bodies, spans, chunks
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(framed_streams())
+def test_any_framer_any_chunking_yields_the_bodies(case):
+    framer, bodies, spans, chunks = case
+    events = feed_chunks(StreamDecoder(framer), chunks)
+    assert bodies_of(events) == bodies
+    assert [e.offset for e in events] == [s for s, _, _ in spans]
+    for event, (_start, end, body) in zip(events, spans, strict=True):
+        assert event.header == header_for(framer)
+        trailer = len(getattr(framer, "delimiter", b""))
+        assert event.data_offset + len(body) + trailer == end  # body ends with the frame
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_encode_then_decode_is_identity(data):
+    framer = data.draw(framer_strategy())
+    bodies = data.draw(st.lists(body_strategy(framer), max_size=8))
+    enc = Encoder(framer)
+    if header_for(framer):
+        stream = b"".join(enc.encode(b, header_for(framer)) for b in bodies)
+    else:
+        stream = enc.encode_many(bodies)
+    assert enc.offset == len(stream)
+    dec = StreamDecoder(framer)
+    assert bodies_of(dec.feed(stream) + dec.feed_eof()) == bodies
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=300))
+def test_shutdown_terminated_roundtrip(body):
+    framer = ShutdownTerminated()
+    for chunks in tr(framer.encode(body)):
+        dec = StreamDecoder(framer)
+        assert feed_chunks(dec, chunks, eof=False) == []
+        (frame,) = dec.feed_eof()
+        assert frame == Frame(body, 0, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    framer=st.sampled_from(ALL_FRAMER_EXAMPLES), data=st.binary(max_size=200), seed=st.integers()
+)
+def test_fuzz_arbitrary_bytes_raise_only_wirekit_errors(framer, data, seed):
+    for chunks in ([data], split_randomly(data, random.Random(seed), 5)):
+        dec = StreamDecoder(framer)
+        try:
+            feed_chunks(dec, chunks)
+        except WirekitError as exc:
+            assert isinstance(exc, DecodeError)
+            if isinstance(exc, FramingError) and not isinstance(exc, DecoderClosed):
+                assert exc.offset is not None and exc.offset <= len(data)
+
+
+def test_frames_are_bytes_by_default_and_memoryviews_with_copy_false():
+    stream = Encoder(LengthPrefixed()).encode_many([b"abc", b"defg"])
+    frames = StreamDecoder(LengthPrefixed()).feed(stream)
+    assert all(type(f.data) is bytes for f in frames)
+    views = StreamDecoder(LengthPrefixed(), copy=False).feed(bytearray(stream))
+    assert all(type(f.data) is memoryview and f.data.readonly for f in views)
+    assert [bytes(f.data) for f in views] == [b"abc", b"defg"]
+
+
+def test_mutable_input_is_copied_so_the_caller_can_reuse_its_buffer():
+    buf = bytearray(LengthPrefixed().encode(b"hello"))
+    dec = StreamDecoder(LengthPrefixed(), copy=False)
+    assert dec.feed(memoryview(buf)[:6]) == []
+    buf[4:6] = b"XX"  # recv_into reusing the buffer must not alter what was fed
+    (frame,) = dec.feed(memoryview(buf)[6:])
+    assert bytes(frame.data) == b"hello"
+
+
+@pytest.mark.parametrize("bad", ["text", 5, None, [1, 2]])
+def test_feed_rejects_non_bytes(bad):
+    with pytest.raises(TypeError):
+        StreamDecoder(LengthPrefixed()).feed(bad)
+
+
+def test_constructor_validates():
+    with pytest.raises(TypeError):
+        StreamDecoder("not a framer")
+    with pytest.raises(ValueError):
+        StreamDecoder(LengthPrefixed(), offset=-1)
+
+
+def test_start_offset_shifts_every_offset():
+    stream = Encoder(LengthPrefixed(width=2)).encode_many([b"a", b"bc"])
+    frames = StreamDecoder(LengthPrefixed(width=2), offset=1000).feed(stream)
+    assert [(f.offset, f.data_offset) for f in frames] == [(1000, 1002), (1003, 1005)]
+
+
+# ------------------------------------------------------------------ EOF
+@pytest.mark.parametrize("framer", [f for f in ALL_FRAMER_EXAMPLES if f.gap_action != "to_eof"])
+def test_eof_between_frames_is_clean_and_mid_frame_raises(framer):
+    body = b"\x01xyz" if framer.__class__.__name__ == "TypeLength" else b"abc"
+    one = framer.encode(body, header_for(framer))
+    stream = one + one
+    for cut in range(len(stream) + 1):
+        dec = StreamDecoder(framer)
+        events = dec.feed(stream[:cut])
+        if cut in (0, len(one), len(stream)):
+            assert dec.at_boundary
+            assert dec.feed_eof() == []
+            continue
+        with pytest.raises(TruncatedStream) as info:
+            dec.feed_eof()
+        exc = info.value
+        start = 0 if cut < len(one) else len(one)
+        assert exc.offset == start
+        assert exc.available == cut - start
+        assert len(events) == (cut >= len(one))
+        if exc.needed is not None:
+            assert exc.needed > exc.available
+        assert "stream ended" in str(exc)
+
+
+def test_eof_truncation_names_expected_and_received():
+    dec = StreamDecoder(LengthPrefixed())
+    dec.feed(b"\x00\x00\x00\x0aabc")
+    with pytest.raises(TruncatedStream) as info:
+        dec.feed_eof()
+    assert (info.value.needed, info.value.available) == (14, 7)
+    assert "expected 14 bytes, received 7" in str(info.value)
+    dec = StreamDecoder(LengthPrefixed())
+    dec.feed(b"\x00\x00")
+    with pytest.raises(TruncatedStream, match="expected at least 4 bytes"):
+        dec.feed_eof()
+
+
+def test_decoder_is_closed_after_eof():
+    dec = StreamDecoder(LengthPrefixed())
+    assert dec.feed_eof() == []
+    assert dec.feed_eof() == []
+    assert dec.state == "eof"
+    with pytest.raises(DecoderClosed):
+        dec.feed(b"x")
+
+
+# ---------------------------------------------------------- error state
+def test_framing_error_closes_decoder_and_later_calls_raise_decoder_closed():
+    framer = LengthPrefixed(width=1, max_frame=3)
+    dec = StreamDecoder(framer)
+    good = framer.encode(b"ok")
+    with pytest.raises(FrameTooLarge) as info:
+        dec.feed(good + b"\x09" + b"x" * 9)
+    assert [f.data for f in info.value.frames] == [b"ok"]  # delivered with the error
+    assert dec.state == "closed"
+    for call in (lambda: dec.feed(b"\x01a"), lambda: dec.feed_gap(1), dec.feed_eof):
+        with pytest.raises(DecoderClosed) as closed:
+            call()
+        assert closed.value.__cause__ is info.value
+        assert isinstance(closed.value, DecodeError)
+
+
+def test_one_decoders_error_does_not_disturb_another_sharing_the_framer():
+    framer = LengthPrefixed(width=1, max_frame=3)
+    a, b = StreamDecoder(framer), StreamDecoder(framer)
+    assert b.feed(b"\x02h") == []
+    with pytest.raises(FrameTooLarge):
+        a.feed(b"\xff")
+    assert b.feed(b"i")[0].data == b"hi"
+    assert b.state == "open"
+
+
+def test_delimited_error_resynchronises():
+    framer = Delimited(b"\n", max_frame=4)
+    dec = StreamDecoder(framer)
+    with pytest.raises(FrameTooLarge) as info:
+        dec.feed(b"ok\ntoolong")
+    assert [f.data for f in info.value.frames] == [b"ok"]
+    assert dec.state == "resyncing"
+    events = dec.feed(b"line\nnext\n")
+    assert type(events[0]).__name__ == "Resynced"
+    assert events[0].offset == len(b"ok\ntoolongline\n")
+    assert [e.data for e in events[1:]] == [b"next"]
+
+
+def test_repr_and_inspection():
+    dec = StreamDecoder(LengthPrefixed())
+    dec.feed(b"\x00\x00")
+    assert dec.buffered == 2 and dec.position == 2 and not dec.at_boundary
+    assert "LengthPrefixed(width=4" in repr(dec)
