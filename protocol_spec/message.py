@@ -81,10 +81,14 @@ def _resolve_annotations(ns: dict[str, Any]) -> dict[str, Any]:
         module = sys.modules.get(ns.get("__module__", ""))
         env = dict(vars(module)) if module else {}
         env.update(ns)
-        try:
-            ann = {k: eval(v, env) if isinstance(v, str) else v for k, v in ann.items()}  # noqa: S307
-        except Exception as exc:
-            raise SchemaError(f"cannot evaluate the field annotations: {exc}") from exc
+        for k, v in ann.items():
+            if isinstance(v, str):
+                try:
+                    ann[k] = eval(v, env)  # noqa: S307
+                except Exception as exc:
+                    raise SchemaError(
+                        f"field {k!r}: cannot evaluate the annotation {v!r}: {exc}"
+                    ) from exc
     return ann
 
 
@@ -283,12 +287,14 @@ def _make_init(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
                 g.emit(
                     f"raise {err}('required field not given', path={cls.__name__ + '.' + f.name!r})"
                 )
-            elif isinstance(f.default, (list, dict, set, bytearray)):
-                g.emit(f"{f.name} = {g.const(copy.copy, 'copy')}({g.const(f.default, 'd')})")
+            elif isinstance(f.default, (list, dict, set, bytearray, Message)):
+                # deep: a nested message or a list of lists must not be shared either
+                g.emit(f"{f.name} = {g.const(copy.deepcopy, 'copy')}({g.const(f.default, 'd')})")
             else:
                 g.emit(f"{f.name} = {g.const(f.default, 'd')}")
-        g.emit(f"self.{f.name} = {f.name}")
-    sig = ", ".join(["self", "*"] + params) if params else "self"
+        g.emit(f"_wk_self.{f.name} = {f.name}")
+    # the instance is `_wk_self` (field names cannot start with "_"), so a field may be "self"
+    sig = ", ".join(["_wk_self", "*"] + params) if params else "_wk_self"
     fn = g.build(f"def __init__({sig}):", "__init__", f"<wirekit {cls.__name__}.__init__>")
     fn.__qualname__ = f"{cls.__qualname__}.__init__"
     return fn

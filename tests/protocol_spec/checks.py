@@ -1,4 +1,4 @@
-"""Assertions for malformed input: the precise wirekit error, and a fast path that never succeeds."""
+"""Assertions for malformed input: the precise wirekit error; a fast path that never succeeds."""
 
 from __future__ import annotations
 

@@ -101,7 +101,8 @@ def strategy_for(field: Any) -> st.SearchStrategy:
         try:
             return RAW_STRATEGIES[field.con]
         except KeyError:
-            raise NotImplementedError(f"no strategy for {field!r}; add it to RAW_STRATEGIES")
+            msg = f"no strategy for {field!r}; add it to RAW_STRATEGIES"
+            raise NotImplementedError(msg) from None
     if isinstance(field, Field):
         raise NotImplementedError(f"no strategy for field kind {type(field).__name__}")
     raise TypeError(f"{field!r} is not a field")
