@@ -1,0 +1,249 @@
+"""LengthPrefixed: the Socket HOWTO's cases, limits, PostgreSQL and DNS layouts."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from codec_helpers import bodies_of, feed_chunks, tr
+
+from wirekit.codec import (
+    BadLengthPrefix,
+    Frame,
+    FrameTooLarge,
+    LengthPrefixed,
+    StreamDecoder,
+    TruncatedStream,
+)
+from wirekit.protocol_spec.errors import EncodeError
+
+
+def u32(n: int) -> bytes:
+    return struct.pack(">I", n)
+
+
+# ------------------------------------------------ Socket HOWTO, named cases
+def test_howto_length_prefix_split_across_recvs():
+    dec = StreamDecoder(LengthPrefixed())
+    assert dec.feed(b"\x00\x00") == []  # half a prefix
+    assert dec.feed(b"\x00") == []
+    assert dec.feed(b"\x05hel") == []
+    assert dec.feed(b"lo") == [Frame(b"hello", 0, 4)]
+    assert dec.feed_eof() == []
+
+
+def test_howto_back_to_back_messages_in_one_recv_with_the_start_of_the_next():
+    dec = StreamDecoder(LengthPrefixed())
+    chunk = u32(3) + b"one" + u32(3) + b"two" + u32(5) + b"thr"
+    assert bodies_of(dec.feed(chunk)) == [b"one", b"two"]
+    assert dec.buffered == 7
+    assert dec.feed(b"ee") == [Frame(b"three", 14, 18)]
+
+
+def test_howto_zero_length_body():
+    stream = u32(0) + u32(0) + u32(1) + b"x"
+    for chunks in tr(stream):
+        assert bodies_of(feed_chunks(StreamDecoder(LengthPrefixed()), chunks)) == [b"", b"", b"x"]
+
+
+def test_howto_eof_in_the_middle_of_a_frame():
+    dec = StreamDecoder(LengthPrefixed())
+    dec.feed(u32(10) + b"part")
+    with pytest.raises(TruncatedStream) as info:
+        dec.feed_eof()
+    assert (info.value.offset, info.value.needed, info.value.available) == (0, 14, 8)
+
+
+def test_howto_eof_between_frames():
+    dec = StreamDecoder(LengthPrefixed())
+    assert bodies_of(dec.feed(u32(2) + b"ab")) == [b"ab"]
+    assert dec.feed_eof() == []
+
+
+# --------------------------------------------------------------- limits
+@pytest.mark.parametrize("width", [1, 2, 4, 8])
+def test_max_frame_is_exact_whatever_the_chunking(width):
+    framer = LengthPrefixed(width=width, max_frame=100)
+    pack = struct.Struct(">" + {1: "B", 2: "H", 4: "I", 8: "Q"}[width]).pack
+    ok = pack(100) + b"x" * 100
+    too_big = pack(101) + b"y" * 101
+    for chunks in tr(ok + ok):
+        assert bodies_of(feed_chunks(StreamDecoder(framer), chunks)) == [b"x" * 100] * 2
+    for chunks in tr(ok + too_big):
+        dec = StreamDecoder(framer)
+        with pytest.raises(FrameTooLarge) as info:
+            feed_chunks(dec, chunks)
+        assert info.value.offset == len(ok)
+        assert (info.value.length, info.value.limit) == (101, 100)
+
+
+def test_too_large_is_raised_after_at_most_the_header_bytes():
+    framer = LengthPrefixed(width=4, header=1, includes_prefix=True, max_frame=1000)
+    evil = b"Q" + u32(0x7FFFFFFF)
+    dec = StreamDecoder(framer)
+    for byte in evil[:-1]:
+        assert dec.feed(bytes([byte])) == []
+    assert dec.buffered == 4
+    with pytest.raises(FrameTooLarge) as info:
+        dec.feed(evil[-1:])  # the last prefix byte: refused before any body byte
+    assert info.value.length == 0x7FFFFFFF - 4
+    assert dec.buffered == 0 and dec.state == "closed"
+    # A chunk holding prefix and body: nothing of the body is kept either.
+    dec = StreamDecoder(LengthPrefixed(max_frame=10))
+    with pytest.raises(FrameTooLarge):
+        dec.feed(u32(11) + b"z" * 11)
+    assert dec.buffered == 0
+
+
+def test_http_on_a_binary_port_says_so():
+    dec = StreamDecoder(LengthPrefixed())
+    with pytest.raises(FrameTooLarge) as info:
+        dec.feed(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")
+    text = str(info.value)
+    assert "1195725856" in text and "16777216" in text  # the numbers Netty gives
+    assert "looks like ASCII text 'GET / HTTP/1.1'" in text
+    assert "is a text client talking to a binary port?" in text
+    assert "47 45 54 20" in text and "|GET / HTTP/1.1..|" in text  # hex + ASCII window
+    assert "at offset 0" in text
+
+
+def test_binary_garbage_gets_no_ascii_hint():
+    dec = StreamDecoder(LengthPrefixed())
+    with pytest.raises(FrameTooLarge) as info:
+        dec.feed(b"\xff\xfe\x00\x01")
+    assert "ASCII" not in str(info.value)
+
+
+def test_error_offset_is_absolute_across_feeds():
+    framer = LengthPrefixed(width=2, max_frame=5)
+    dec = StreamDecoder(framer, offset=100)
+    dec.feed(framer.encode(b"abc"))
+    with pytest.raises(FrameTooLarge) as info:
+        dec.feed(b"\x00\x06")
+    assert info.value.offset == 105
+
+
+# ------------------------------------------------------ real layouts
+def test_postgresql_layout_type_byte_and_int32_length_including_itself():
+    # PostgreSQL v3 "Message Formats": Byte1 type, Int32 length counting itself.
+    query = b"Q" + struct.pack(">i", 4 + 9) + b"SELECT 1\x00"
+    ready = b"Z" + b"\x00\x00\x00\x05" + b"I"  # ReadyForQuery, idle
+    terminate = b"X\x00\x00\x00\x04"  # Terminate: no body
+    framer = LengthPrefixed(width=4, header=1, includes_prefix=True)
+    stream = query + ready + terminate
+    for chunks in tr(stream):
+        frames = feed_chunks(StreamDecoder(framer), chunks)
+        assert [(f.header, f.data, f.offset) for f in frames] == [
+            (b"Q", b"SELECT 1\x00", 0),
+            (b"Z", b"I", 14),
+            (b"X", b"", 20),
+        ]
+    assert framer.encode(b"SELECT 1\x00", b"Q") == query
+    assert framer.encode(b"", b"X") == terminate
+
+
+def test_postgresql_length_below_four_is_a_bad_prefix():
+    framer = LengthPrefixed(width=4, header=1, includes_prefix=True)
+    with pytest.raises(BadLengthPrefix, match="smaller than the 4-byte prefix"):
+        StreamDecoder(framer).feed(b"Z\x00\x00\x00\x03")
+
+
+def test_dns_over_tcp_layout_u16_length():
+    # RFC 7766 s.8 / RFC 1035 s.4.2.2: two-byte length, then the DNS message.
+    query = bytes.fromhex(
+        "abcd01000001000000000000"  # id 0xabcd, RD, QDCOUNT=1
+        "076578616d706c6503636f6d00"  # example.com
+        "00010001"  # A, IN
+    )
+    response_start = bytes.fromhex("abcd8180")
+    stream = struct.pack(">H", len(query)) + query + b"\x00\x04" + response_start
+    framer = LengthPrefixed(width=2)
+    for chunks in tr(stream):
+        frames = feed_chunks(StreamDecoder(framer), chunks)
+        assert [f.data for f in frames] == [query, response_start]
+        assert frames[1].offset == 2 + len(query)
+
+
+def test_little_endian_and_netty_adjustment():
+    framer = LengthPrefixed(width=2, byteorder="little")
+    assert framer.encode(b"abc") == b"\x03\x00abc"
+    # A length that counts header + prefix + body (Netty lengthAdjustment = -3).
+    framer = LengthPrefixed(width=2, header=1, adjustment=-3)
+    stream = b"T\x00\x06abc"
+    assert StreamDecoder(framer).feed(stream) == [Frame(b"abc", 0, 3, b"T")]
+    assert framer.encode(b"abc", b"T") == stream
+
+
+def test_eight_byte_prefix():
+    framer = LengthPrefixed(width=8)
+    stream = framer.encode(b"big") + framer.encode(b"")
+    assert stream[:8] == b"\x00" * 7 + b"\x03"
+    assert bodies_of(StreamDecoder(framer).feed(stream)) == [b"big", b""]
+
+
+# ---------------------------------------------------------------- encode
+def test_encode_refusals_produce_nothing():
+    with pytest.raises(EncodeError, match="does not fit a 1-byte prefix"):
+        LengthPrefixed(width=1).encode(b"x" * 256)
+    with pytest.raises(EncodeError, match="exceeds max_frame 3"):
+        LengthPrefixed(max_frame=3).encode(b"abcd")
+    with pytest.raises(EncodeError, match="header must be exactly 1 bytes"):
+        LengthPrefixed(header=1).encode(b"abc")
+    with pytest.raises(EncodeError):
+        LengthPrefixed().encode(b"abc", b"H")
+    with pytest.raises(TypeError):
+        LengthPrefixed().encode("text")
+    assert LengthPrefixed(width=1).encode(bytearray(b"x" * 255))[:1] == b"\xff"
+    assert LengthPrefixed(width=1, includes_prefix=True).encode(b"x" * 254)[:1] == b"\xff"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"width": 3},
+        {"width": True},
+        {"byteorder": "middle"},
+        {"header": -1},
+        {"max_frame": -1},
+        {"max_frame": 1.5},
+        {"adjustment": "x"},
+    ],
+)
+def test_constructor_validation(kwargs):
+    with pytest.raises((TypeError, ValueError)):
+        LengthPrefixed(**kwargs)
+
+
+def test_repr_shows_the_numbers():
+    text = repr(LengthPrefixed(width=4, header=1, includes_prefix=True))
+    assert text.startswith("LengthPrefixed(width=4, byteorder='big', header=1")
+
+
+# --------------------------------------------------------------- memory
+class CountingLengthPrefixed(LengthPrefixed):
+    """Test-only spy: counts how often the decoder scans."""
+
+    __slots__ = ("scans",)
+
+    def _scan(self, *args):
+        self.scans += 1
+        return super()._scan(*args)
+
+
+def test_64_mib_frame_in_1_kib_chunks_is_not_rescanned_or_recopied():
+    size = 64 * 1024 * 1024
+    framer = CountingLengthPrefixed(max_frame=size)
+    framer.scans = 0
+    body = bytes(range(256)) * (size // 256)
+    stream = u32(size) + body + u32(1) + b"!"
+    dec = StreamDecoder(framer)
+    view = memoryview(stream)
+    frames = []
+    for i in range(0, len(stream), 1024):
+        frames.extend(dec.feed(view[i : i + 1024]))
+    # One scan reads the prefix, one delivers the frame once it is complete: the
+    # pending bytes are only appended in between (no per-feed copy of the buffer).
+    assert framer.scans == 2
+    assert [len(f.data) for f in frames] == [size, 1]
+    assert frames[0].data == body
+    del body, stream, view, frames
