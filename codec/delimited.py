@@ -8,13 +8,13 @@ Rules:
 * ``max_frame`` bounds the body.  The limit is independent of chunking: once
   ``max_frame + len(delimiter)`` bytes of a frame are buffered without a delimiter
   starting within the first ``max_frame + 1`` positions, ``DelimiterNotFound`` is
-  raised -- the same for a stream fed whole or byte by byte (h11 and Twisted's
-  ``LineReceiver`` both once got this wrong).  Each byte is searched once (the
+  raised -- the same for a stream fed whole or byte by byte (h11 and Twisted
+  both had bugs where such limits depended on the chunking).  Each byte is searched once (the
   search resumes where it stopped), so a long pending frame is not rescanned.
-* ``encode`` refuses a body that contains the delimiter, or that ends with a proper
-  prefix of it so that ``body + delimiter`` would show the delimiter early (with
-  delimiter ``b"\\r\\n"``, a body ending in ``b"\\r"``) -- either would decode as a
-  different frame.
+* ``encode`` refuses a body that contains the delimiter, or whose end and the
+  delimiter together show the delimiter early -- possible only with a delimiter
+  that overlaps itself (delimiter ``b"\\r\\n\\r\\n"`` and a body ending in
+  ``b"\\r\\n"``) -- either would decode as a different frame.
 * After a framing error or a gap, the decoder **resynchronises**: it discards bytes
   up to and including the next delimiter and goes on.  This is exact for
   delimiters that cannot overlap themselves (``b"\\n"``, ``b"\\r\\n"``, ``b"\\0"``);

@@ -1,0 +1,50 @@
+"""AsciiLength: the Socket HOWTO's 5 numeric characters."""
+
+from __future__ import annotations
+
+import pytest
+from codec_helpers import bodies_of, feed_chunks, tr
+
+from wirekit.codec import AsciiLength, BadLengthPrefix, FrameTooLarge, StreamDecoder
+from wirekit.protocol_spec.errors import EncodeError
+
+
+def test_howto_ascii_5_digit_prefix_split_2_plus_3():
+    dec = StreamDecoder(AsciiLength(5))
+    assert dec.feed(b"00") == []
+    assert dec.feed(b"012") == []
+    assert bodies_of(dec.feed(b"hello world!")) == [b"hello world!"]
+
+
+def test_encode_is_zero_padded_and_round_trips():
+    framer = AsciiLength()
+    assert framer.encode(b"hi") == b"00002hi"
+    stream = framer.encode(b"") + framer.encode(b"abc")
+    for chunks in tr(stream):
+        assert bodies_of(feed_chunks(StreamDecoder(framer), chunks)) == [b"", b"abc"]
+
+
+@pytest.mark.parametrize("prefix", [b"0001x", b" 0012", b"+0012", b"1_000", b"\xd9\xa1000"])
+def test_non_digit_is_a_framing_error(prefix):
+    for chunks in tr(b"00001a" + prefix + b"zzzzzz"):
+        dec = StreamDecoder(AsciiLength())
+        with pytest.raises(BadLengthPrefix) as info:
+            feed_chunks(dec, chunks)
+        assert info.value.offset == 6
+        assert "non-digit" in str(info.value)
+
+
+def test_max_frame_and_digit_limit():
+    framer = AsciiLength(2, max_frame=10)
+    assert framer.max_frame == 10
+    assert AsciiLength(2).max_frame == 99
+    with pytest.raises(FrameTooLarge):
+        StreamDecoder(framer).feed(b"11")
+    with pytest.raises(EncodeError):
+        framer.encode(b"x" * 11)
+    with pytest.raises(EncodeError):
+        AsciiLength(2).encode(b"x" * 100)
+    with pytest.raises(EncodeError):
+        framer.encode(b"x", b"h")
+    with pytest.raises(ValueError):
+        AsciiLength(0)

@@ -1,0 +1,53 @@
+"""VarintLength: protobuf's writeDelimitedTo layout."""
+
+from __future__ import annotations
+
+import pytest
+from codec_helpers import bodies_of, feed_chunks, tr
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wirekit.codec import BadLengthPrefix, FrameTooLarge, StreamDecoder, VarintLength
+from wirekit.codec.varint import encode_varint
+
+
+@given(st.integers(0, 2**64 - 1))
+def test_varint_encoding_matches_leb128(value):
+    raw = encode_varint(value)
+    assert len(raw) <= 10
+    assert sum((b & 0x7F) << (7 * i) for i, b in enumerate(raw)) == value
+    assert all(b & 0x80 for b in raw[:-1]) and raw[-1] < 0x80
+
+
+def test_protobuf_delimited_stream_built_by_hand():
+    # Two writeDelimitedTo messages: a 3-byte one and a 300-byte one (length ac 02).
+    msg1 = b"\x08\x96\x01"
+    msg2 = b"\x12" + b"\xac\x02"[:0] + b"z" * 299
+    stream = b"\x03" + msg1 + b"\xac\x02" + msg2
+    for chunks in tr(stream):
+        frames = feed_chunks(StreamDecoder(VarintLength()), chunks)
+        assert bodies_of(frames) == [msg1, msg2]
+        assert [(f.offset, f.data_offset) for f in frames] == [(0, 1), (4, 6)]
+
+
+def test_non_minimal_varint_is_accepted():
+    assert bodies_of(StreamDecoder(VarintLength()).feed(b"\x82\x00ab")) == [b"ab"]
+
+
+def test_over_long_and_overflowing_varints_are_refused():
+    for chunks in tr(b"\x80" * 10 + b"\x01"):
+        with pytest.raises(BadLengthPrefix, match="longer than 10 bytes"):
+            feed_chunks(StreamDecoder(VarintLength()), chunks)
+    with pytest.raises(BadLengthPrefix, match="overflows 64 bits"):
+        StreamDecoder(VarintLength()).feed(b"\xff" * 9 + b"\x02")
+    with pytest.raises(FrameTooLarge):
+        StreamDecoder(VarintLength()).feed(b"\xff" * 9 + b"\x01")
+
+
+def test_max_frame_exact():
+    framer = VarintLength(max_frame=200)
+    for chunks in tr(framer.encode(b"x" * 200)):
+        assert bodies_of(feed_chunks(StreamDecoder(framer), chunks)) == [b"x" * 200]
+    for chunks in tr(encode_varint(201) + b"x" * 201):
+        with pytest.raises(FrameTooLarge):
+            feed_chunks(StreamDecoder(framer), chunks)
