@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
+from wirekit.codec import (
+    DamagedFrame,
+    Decoded,
+    FramingError,
+    LengthPrefixed,
+    MessageDecoder,
+    MessageEncoder,
+)
 from wirekit.protocol_spec import DecodeError, EncodeError, Protocol
 from wirekit.protocol_spec.example import EXAMPLE, Heartbeat, Telemetry, sample_messages
 
@@ -64,3 +73,51 @@ def run_demo(echo: Callable[[str], None] = print, protocol: Protocol = EXAMPLE) 
             echo(f"   {label:<17} encoded?!")
         except EncodeError as exc:
             echo(f"   {label:<17} {type(exc).__name__}: {exc}")
+
+    _demo_stream(echo, protocol)
+
+
+def _describe(event: object) -> str:
+    if isinstance(event, Decoded):
+        return f"@{event.offset:<4} {type(event.message).__name__}"
+    if isinstance(event, DamagedFrame):
+        return f"@{event.offset:<4} damaged frame of {event.length} bytes: {event.reason}"
+    return f"{type(event).__name__}: {event}"
+
+
+def _demo_stream(echo: Callable[[str], None], protocol: Protocol) -> None:
+    framer = LengthPrefixed(width=4)  # u32 big-endian length, then tag + body
+    messages = sample_messages()
+    stream = MessageEncoder(framer, protocol).encode_many(messages)  # one buffer, one sendall
+
+    echo("\n4. A TCP stream has no message boundaries: the same messages behind a u32 length")
+    echo(f"   prefix, {len(stream)} bytes cut into random 1-7 byte recv() chunks:")
+    decoder = MessageDecoder(framer, protocol, with_offsets=True)
+    rng = random.Random(2026)
+    got: list = []
+    pos = chunks = 0
+    while pos < len(stream):
+        size = rng.randint(1, 7)
+        got += decoder.feed(stream[pos : pos + size])
+        pos += size
+        chunks += 1
+    decoder.feed_eof()  # clean: the stream ended on a frame boundary
+    same = [d.message for d in got] == messages
+    echo(f"   {chunks} chunks -> {len(got)} messages, identical to what was sent: {same}")
+    echo("   " + ", ".join(_describe(d) for d in got))
+
+    echo("\n5. A capture lost 6 bytes inside the Chat frame: that frame is reported damaged,")
+    echo("   decoding resumes at the next frame:")
+    chat_start = got[1].offset
+    hole = chat_start + 10
+    decoder = MessageDecoder(framer, protocol, with_offsets=True)
+    events = decoder.feed(stream[:hole]) + decoder.feed_gap(6) + decoder.feed(stream[hole + 6 :])
+    for event in events:
+        marker = "!!" if isinstance(event, DamagedFrame) else "  "
+        echo(f"   {marker} {_describe(event)}")
+
+    echo("\n6. A text client hits the binary port; the error says so, with the bytes there:")
+    try:
+        MessageDecoder(framer, protocol).feed(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")
+    except FramingError as exc:
+        echo(f"   {type(exc).__name__}: {exc}")
