@@ -42,6 +42,10 @@ def test_demo_round_trips_every_example_message():
     assert out.count("[ok]") == len(EXAMPLE.messages)
     assert "MISMATCH" not in out and "?!" not in out
     assert "TruncatedError" in out and "InvalidUTF8Error" in out and "EncodeError" in out
+    # the stream part: random chunks give back the same messages, a gap damages one frame
+    assert "identical to what was sent: True" in out
+    assert "damaged frame of" in out and "@74   Telemetry" in out
+    assert "FrameTooLarge" in out and "looks like ASCII text 'GET / HTTP/1.1'" in out
 
 
 def test_schema_table_lists_every_field_with_sizes_and_offsets():
