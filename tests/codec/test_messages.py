@@ -1,0 +1,132 @@
+"""MessageDecoder / MessageEncoder: typed messages over any framer."""
+
+from __future__ import annotations
+
+import pytest
+from codec_helpers import FakeMessage, FakeProtocol, tr
+
+from wirekit.codec import (
+    Decoded,
+    FrameTooLarge,
+    LengthPrefixed,
+    MessageDecoder,
+    MessageEncoder,
+    TypeLength,
+    VarintLength,
+)
+from wirekit.protocol_spec.errors import DecodeError, EncodeError
+
+MSGS = [FakeMessage(1, b"abcd"), FakeMessage(2, b""), FakeMessage(2, b"hello")]
+
+
+@pytest.mark.parametrize(
+    "framer",
+    [
+        LengthPrefixed(),
+        VarintLength(),
+        LengthPrefixed(width=4, header=1, includes_prefix=True),
+    ],
+)
+def test_round_trip_any_chunking(framer):
+    enc = MessageEncoder(framer, FakeProtocol())
+    stream = enc.encode_many(MSGS)
+    assert enc.offset == len(stream)
+    for chunks in tr(stream):
+        dec = MessageDecoder(framer, FakeProtocol())
+        out = [m for c in chunks for m in dec.feed(c)] + dec.feed_eof()
+        assert out == MSGS
+
+
+def test_header_framer_puts_the_tag_in_the_header():
+    framer = LengthPrefixed(width=4, header=1, includes_prefix=True)
+    assert MessageEncoder(framer, FakeProtocol()).encode(FakeMessage(2, b"hi")) == (
+        b"\x02\x00\x00\x00\x06hi"
+    )
+
+
+def test_type_length_from_protocol():
+    proto = FakeProtocol()
+    framer = TypeLength.from_protocol(proto)
+    stream = MessageEncoder(framer, proto).encode_many([FakeMessage(1, b"wxyz")] * 2)
+    assert MessageDecoder(framer, proto).feed(stream) == [FakeMessage(1, b"wxyz")] * 2
+
+
+def test_with_offsets():
+    framer = LengthPrefixed(width=2)
+    stream = MessageEncoder(framer, FakeProtocol()).encode_many(MSGS)
+    out = MessageDecoder(framer, FakeProtocol(), with_offsets=True).feed(stream)
+    assert out == [Decoded(MSGS[0], 0), Decoded(MSGS[1], 7), Decoded(MSGS[2], 10)]
+
+
+def test_message_error_is_rebased_to_the_stream_and_decoding_continues():
+    framer = LengthPrefixed(width=4)
+    enc = MessageEncoder(framer, FakeProtocol())
+    good = enc.encode(FakeMessage(2, b"ok"))
+    bad = framer.encode(b"\x02ab!cd")  # '!' at message offset 3
+    dec = MessageDecoder(framer, FakeProtocol())
+    with pytest.raises(DecodeError) as info:
+        dec.feed(good + bad + good)
+    exc = info.value
+    assert exc.offset == len(good) + 4 + 3
+    assert exc.__cause__.offset == 3  # the protocol's own offset, kept as the cause
+    assert exc.messages == [FakeMessage(2, b"ok")]
+    assert dec.feed(b"") == [FakeMessage(2, b"ok")]  # the frame after the bad one
+
+
+def test_header_error_offsets_point_at_the_header_byte():
+    framer = LengthPrefixed(width=4, header=1, includes_prefix=True)
+    dec = MessageDecoder(framer, FakeProtocol(), offset=50)
+    with pytest.raises(DecodeError) as info:
+        dec.feed(b"\x07\x00\x00\x00\x04")  # tag 7 unknown: protocol offset 0
+    assert info.value.offset == 50
+
+
+def test_framing_error_carries_messages_before_it():
+    framer = LengthPrefixed(width=1, max_frame=10)
+    stream = MessageEncoder(framer, FakeProtocol()).encode(FakeMessage(2, b"x")) + b"\xff"
+    with pytest.raises(FrameTooLarge) as info:
+        MessageDecoder(framer, FakeProtocol()).feed(stream)
+    assert info.value.messages == [FakeMessage(2, b"x")]
+
+
+def test_encode_errors_produce_nothing():
+    enc = MessageEncoder(LengthPrefixed(width=1), FakeProtocol())
+    with pytest.raises(EncodeError):
+        enc.encode_many([FakeMessage(2, b"ok"), FakeMessage(1, b"short")])
+    with pytest.raises(EncodeError):
+        enc.encode(FakeMessage(2, b"x" * 300))
+    assert enc.offset == 0
+    with pytest.raises(TypeError):
+        MessageEncoder(LengthPrefixed(), object())
+
+
+def test_real_example_protocol():
+    pytest.importorskip("wirekit.protocol_spec.example")
+    from wirekit.protocol_spec.example import EXAMPLE, sample_messages
+
+    msgs = sample_messages()
+    for framer in (
+        LengthPrefixed(),
+        VarintLength(),
+        LengthPrefixed(width=4, header=EXAMPLE.tag_width, includes_prefix=True),
+    ):
+        stream = MessageEncoder(framer, EXAMPLE).encode_many(msgs)
+        for chunks in tr(stream, seed=1):
+            dec = MessageDecoder(framer, EXAMPLE)
+            assert [m for c in chunks for m in dec.feed(c)] + dec.feed_eof() == msgs
+    fixed = [m for m in msgs if EXAMPLE.encode(m)[0] in EXAMPLE.fixed_sizes()]
+    framer = TypeLength.from_protocol(EXAMPLE)
+    stream = MessageEncoder(framer, EXAMPLE).encode_many(fixed * 3)
+    assert MessageDecoder(framer, EXAMPLE).feed(stream) == fixed * 3
+
+
+def test_real_protocol_error_offset_is_absolute():
+    pytest.importorskip("wirekit.protocol_spec.example")
+    from wirekit.protocol_spec.example import EXAMPLE, sample_messages
+
+    framer = LengthPrefixed(width=2)
+    first = MessageEncoder(framer, EXAMPLE).encode(sample_messages()[0])
+    bad = framer.encode(b"\x63")  # no message has tag 0x63
+    with pytest.raises(DecodeError) as info:
+        MessageDecoder(framer, EXAMPLE).feed(first + bad)
+    assert info.value.offset == len(first) + 2
