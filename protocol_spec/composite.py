@@ -335,15 +335,27 @@ class Raw(Field):
 
     def read(self, r: Reader, path: str) -> Any:
         start = r.pos
+        if self.size is not None:
+            r.take(self.size, path)  # a fixed size: the same truncation error as other fields
+            r.pos = start
         stream = io.BytesIO(r.buf)
         stream.seek(start)
         try:
             value = self.con.parse_stream(stream)
         except construct.StreamError as exc:
-            r.fail(TruncatedError, f"truncated: {exc}", path, start)
+            r.fail(
+                TruncatedError,
+                f"truncated: {_construct_text(exc)}",
+                path,
+                start,
+                available=len(r.buf) - start,
+            )
         except Exception as exc:  # construct may raise non-construct errors too
             raise BadValueError(
-                f"construct refused it: {exc}", message=r.message, path=path, offset=start
+                f"construct refused it: {_construct_text(exc)}",
+                message=r.message,
+                path=path,
+                offset=start,
             ) from exc
         r.pos = stream.tell()
         return value
@@ -352,7 +364,15 @@ class Raw(Field):
         try:
             out += self.con.build(value)
         except Exception as exc:
-            raise EncodeError(f"construct refused it: {exc}", path=path) from exc
+            raise EncodeError(f"construct refused it: {_construct_text(exc)}", path=path) from exc
 
     def to_construct(self) -> construct.Construct:
         return self.con
+
+
+def _construct_text(exc: Exception) -> str:
+    """construct's own words, without its "Error in path (parsing)" first line."""
+    text = str(exc)
+    if isinstance(exc, construct.ConstructError) and text.startswith("Error in path "):
+        text = text.partition("\n")[2] or text
+    return text
