@@ -1,0 +1,247 @@
+"""Benchmark: deframing many small length-prefixed frames.
+
+Measures ``wirekit.codec.StreamDecoder(LengthPrefixed(width=4))`` against two
+baselines in the same run, on the same bytes:
+
+* ``struct loop`` -- a hand-written ``struct.unpack_from`` loop producing ``bytes``
+  bodies: the practical limit for pure Python (for the chunked case, the same loop
+  over a ``bytearray`` that is compacted once per chunk);
+* ``asyncio`` -- an ``asyncio.StreamReader`` fed the same bytes (``feed_data`` per
+  chunk, all before reading, so the reader never waits: the most favourable case
+  for it), read with ``readexactly(4)`` + ``readexactly(n)``: what users write today.
+
+Two scenarios: the whole stream in one buffer, and the stream split into 1,460-byte
+chunks (a typical TCP MSS).  Each timing is the median of ``repeat`` runs, with the
+garbage collector disabled during the timed region for every candidate alike (as
+``timeit`` does).  Targets (issue "Framing and the sans-I/O stream codec"): >= 0.5x
+the struct loop on one buffer and >= 1.0x asyncio both ways.
+
+Use ``run_codec_bench()`` and ``format_results()`` from code (the ``wirekit bench``
+command), or run this file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import random
+import statistics
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wirekit.codec import LengthPrefixed, StreamDecoder
+
+__all__ = ["Result", "run_codec_bench", "format_results", "main"]
+
+SCENARIO_BUFFER = "one buffer"
+SCENARIO_CHUNKS = "1460-byte chunks"
+WIREKIT = "wirekit StreamDecoder"
+STRUCT = "struct.unpack_from loop"
+ASYNCIO = "asyncio StreamReader"
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One candidate in one scenario.
+
+    ``seconds`` is the median wall time to deframe all ``frames``;
+    ``vs_struct``/``vs_asyncio`` are this candidate's frames/s divided by the
+    baseline's frames/s in the same scenario (> 1 means faster).
+    """
+
+    scenario: str
+    name: str
+    frames: int
+    seconds: float
+    frames_per_sec: float
+    vs_struct: float
+    vs_asyncio: float
+
+
+def make_stream(n_frames: int, seed: int = 1) -> bytes:
+    """``n_frames`` u32-BE-prefixed frames with 8..63-byte bodies."""
+    rng = random.Random(seed)
+    pack = struct.Struct(">I").pack
+    parts = []
+    for i in range(n_frames):
+        size = rng.randint(8, 63)
+        parts.append(pack(size))
+        parts.append(bytes([i & 0xFF]) * size)
+    return b"".join(parts)
+
+
+def split(stream: bytes, size: int) -> list[bytes]:
+    return [stream[i : i + size] for i in range(0, len(stream), size)]
+
+
+# ------------------------------------------------------------- candidates
+def wirekit_buffer(stream: bytes) -> int:
+    return len(StreamDecoder(LengthPrefixed(width=4)).feed(stream))
+
+
+def wirekit_chunks(chunks: list[bytes]) -> int:
+    feed = StreamDecoder(LengthPrefixed(width=4)).feed
+    n = 0
+    for chunk in chunks:
+        n += len(feed(chunk))
+    return n
+
+
+def struct_buffer(stream: bytes) -> int:
+    unpack = struct.Struct(">I").unpack_from
+    out = []
+    append = out.append
+    pos = 0
+    end = len(stream)
+    while pos + 4 <= end:
+        (size,) = unpack(stream, pos)
+        pos += 4
+        append(stream[pos : pos + size])
+        pos += size
+    return len(out)
+
+
+def struct_chunks(chunks: list[bytes]) -> int:
+    unpack = struct.Struct(">I").unpack_from
+    buf = bytearray()
+    out = []
+    append = out.append
+    for chunk in chunks:
+        buf += chunk
+        pos = 0
+        end = len(buf)
+        while end - pos >= 4:
+            (size,) = unpack(buf, pos)
+            if end - pos - 4 < size:
+                break
+            pos += 4
+            append(bytes(buf[pos : pos + size]))
+            pos += size
+        del buf[:pos]
+    return len(out)
+
+
+async def _read_frames(reader: asyncio.StreamReader, n_frames: int) -> int:
+    readexactly = reader.readexactly
+    unpack = struct.Struct(">I").unpack
+    out = []
+    for _ in range(n_frames):
+        (size,) = unpack(await readexactly(4))
+        out.append(await readexactly(size))
+    return len(out)
+
+
+def _asyncio_timed(chunks: list[bytes], n_frames: int) -> tuple[int, float]:
+    async def main() -> tuple[int, float]:
+        t0 = time.perf_counter()
+        reader = asyncio.StreamReader(limit=2**31)
+        for chunk in chunks:
+            reader.feed_data(chunk)
+        reader.feed_eof()
+        n = await _read_frames(reader, n_frames)
+        return n, time.perf_counter() - t0
+
+    return asyncio.run(main())  # loop start-up is outside the timed region
+
+
+def _time(fn: Callable[[], int], n_frames: int) -> float:
+    gc.collect()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        n = fn()
+        elapsed = time.perf_counter() - t0
+    finally:
+        gc.enable()
+    if n != n_frames:
+        raise RuntimeError(f"benchmark candidate decoded {n} frames, expected {n_frames}")
+    return elapsed
+
+
+def _time_asyncio(chunks: list[bytes], n_frames: int) -> float:
+    gc.collect()
+    gc.disable()
+    try:
+        n, elapsed = _asyncio_timed(chunks, n_frames)
+    finally:
+        gc.enable()
+    if n != n_frames:
+        raise RuntimeError(f"asyncio baseline decoded {n} frames, expected {n_frames}")
+    return elapsed
+
+
+def run_codec_bench(
+    n_frames: int = 100_000, repeat: int = 5, chunk_size: int = 1460
+) -> list[Result]:
+    """Run both scenarios; return six :class:`Result` rows (3 candidates x 2 scenarios).
+
+    Candidates run interleaved in each repeat so machine noise hits them alike.
+    """
+    if n_frames < 1 or repeat < 1 or chunk_size < 1:
+        raise ValueError("n_frames, repeat and chunk_size must be >= 1")
+    stream = make_stream(n_frames)
+    chunks = split(stream, chunk_size)
+    runs: dict[tuple[str, str], list[float]] = {}
+
+    def add(key: tuple[str, str], seconds: float) -> None:
+        runs.setdefault(key, []).append(seconds)
+
+    for _ in range(repeat):
+        add((SCENARIO_BUFFER, WIREKIT), _time(lambda: wirekit_buffer(stream), n_frames))
+        add((SCENARIO_BUFFER, STRUCT), _time(lambda: struct_buffer(stream), n_frames))
+        add((SCENARIO_BUFFER, ASYNCIO), _time_asyncio([stream], n_frames))
+        add((SCENARIO_CHUNKS, WIREKIT), _time(lambda: wirekit_chunks(chunks), n_frames))
+        add((SCENARIO_CHUNKS, STRUCT), _time(lambda: struct_chunks(chunks), n_frames))
+        add((SCENARIO_CHUNKS, ASYNCIO), _time_asyncio(chunks, n_frames))
+
+    results = []
+    for scenario in (SCENARIO_BUFFER, SCENARIO_CHUNKS):
+        fps = {
+            name: n_frames / max(statistics.median(runs[scenario, name]), 1e-12)
+            for name in (WIREKIT, STRUCT, ASYNCIO)
+        }
+        for name in (WIREKIT, STRUCT, ASYNCIO):
+            results.append(
+                Result(
+                    scenario=scenario,
+                    name=name,
+                    frames=n_frames,
+                    seconds=statistics.median(runs[scenario, name]),
+                    frames_per_sec=fps[name],
+                    vs_struct=fps[name] / fps[STRUCT],
+                    vs_asyncio=fps[name] / fps[ASYNCIO],
+                )
+            )
+    return results
+
+
+def format_results(results: list[Result]) -> str:
+    """A plain-text table of :func:`run_codec_bench` results."""
+    header = f"{'scenario':<18} {'candidate':<24} {'median s':>9} {'frames/s':>12} " + (
+        f"{'vs struct':>9} {'vs asyncio':>10}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in results:
+        lines.append(
+            f"{r.scenario:<18} {r.name:<24} {r.seconds:>9.4f} {r.frames_per_sec:>12,.0f} "
+            f"{r.vs_struct:>8.2f}x {r.vs_asyncio:>9.2f}x"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--chunk-size", type=int, default=1460)
+    args = parser.parse_args(argv)
+    print(format_results(run_codec_bench(args.frames, args.repeat, args.chunk_size)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
