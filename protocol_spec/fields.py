@@ -695,8 +695,12 @@ class String(Bytes):
         self._gen_body_read(g, target, decode=True)
 
     def gen_write(self, g: Gen, expr: str) -> None:
-        t = g.tmp()
-        g.emit(f"{t} = {expr}.encode('utf-8')")  # AttributeError for non-str: bail
+        s, t = g.tmp("s"), g.tmp()
+        g.emit(f"{s} = {expr}")
+        # not just `.encode()`: any object with an encode method would get through
+        with g.block(f"if {s}.__class__ is not str:"):
+            g.emit("raise TypeError")
+        g.emit(f"{t} = {s}.encode('utf-8')")
         self._gen_body_write(g, t)
 
     def to_construct(self) -> construct.Construct:

@@ -145,7 +145,7 @@ def typed(value: Any) -> Any:
     if isinstance(value, list):
         return (list, tuple(typed(v) for v in value))
     if isinstance(value, float):
-        return (float, value, str(value))  # str tells -0.0 from 0.0
+        return (float, repr(value))  # exact, tells -0.0 from 0.0, and nan equals nan
     return (type(value), value)
 
 

@@ -58,6 +58,13 @@ class Color(enum.Enum):  # a plain Enum, not an IntEnum
     GREEN = 2
 
 
+class FakeStr:
+    """Not a str, but with an ``encode`` method like one."""
+
+    def encode(self, encoding="utf-8"):
+        return b"fake"
+
+
 class Wide(enum.IntFlag):
     LOW = 1
     HIGH = 0x8000
@@ -231,6 +238,8 @@ def test_exact_bytes_and_boundaries(field, value, wire):
         (String(u8), "\N{GLOBE WITH MERIDIANS}" * 64),  # 64 chars, 256 bytes
         (String(u8), b"bytes"),
         (String(u8), "\ud800"),  # a lone surrogate is not encodable
+        (String(u8), FakeStr()),
+        (Array(String(u8), count=u8), ["a", FakeStr()]),
         (Enum(SensorKind), 99),
         (Enum(SensorKind), "TEMPERATURE"),
         (Enum(SensorKind), Feature.COMPRESSION),

@@ -1,0 +1,275 @@
+"""Hostile input: random bytes, mutated encodings and arbitrary Python values.
+
+Decoding anything raises only :class:`DecodeError` subclasses, the fast path
+never accepts what the careful path refuses, and when both accept they agree.
+Encoding any value raises only :class:`EncodeError` or produces bytes that the
+careful writer also produces and that decode back to the same encoding.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wirekit.protocol_spec import DecodeError, EncodeError, Message, Protocol, WirekitError
+from wirekit.protocol_spec.example import EXAMPLE, Feature, Position, SensorKind
+
+from .checks import fast_path_refuses
+from .strategies import careful_encode, messages_of, typed
+
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _careful(proto: Protocol, data: bytes):
+    """The careful path's verdict: ``(message, None)`` or ``(None, error)``."""
+    try:
+        return proto._careful_decode(data), None
+    except DecodeError as exc:
+        return None, exc
+
+
+def check_decode(proto: Protocol, data: bytes) -> Message | None:
+    """Decode ``data`` every way; all must agree.  Returns the message or ``None``."""
+    expected, error = _careful(proto, data)  # any non-DecodeError escapes and fails the test
+    if error is not None:
+        assert fast_path_refuses(proto, data), f"fast path accepted {data!r}: careful {error}"
+    else:
+        tw = proto.tag_width
+        cls = proto.message(int.from_bytes(data[:tw], "big"))
+        fast, off = cls._wk_fast_read(data, tw)
+        assert off == len(data)
+        assert typed(fast) == typed(expected)
+    for given_data in (data, bytearray(data)):
+        try:
+            got = proto.decode(given_data)
+        except WirekitError as exc:
+            assert error is not None, f"decode raised {exc!r} where the careful path succeeded"
+            assert type(exc) is type(error)
+            assert (exc.message, exc.path, exc.offset, str(exc)) == (
+                error.message,
+                error.path,
+                error.offset,
+                str(error),
+            )
+        else:
+            assert error is None, f"decode succeeded where the careful path raised {error}"
+            assert typed(got) == typed(expected)
+    if expected is not None:
+        # whatever was accepted re-encodes to something that decodes to the same message
+        again = proto.encode(expected)
+        assert typed(proto.decode(again)) == typed(expected)
+    return expected
+
+
+_TAGS = st.sampled_from([m.TAG for m in EXAMPLE.messages])
+
+
+@FUZZ
+@given(data=st.binary(max_size=100))
+def test_random_bytes(data):
+    check_decode(EXAMPLE, data)
+
+
+@FUZZ
+@given(tag=_TAGS, body=st.binary(max_size=100))
+def test_random_bodies_behind_a_valid_tag(tag, body):
+    check_decode(EXAMPLE, bytes([tag]) + body)
+
+
+@st.composite
+def mutated_encodings(draw):
+    cls = draw(st.sampled_from(EXAMPLE.messages))
+    data = bytearray(EXAMPLE.encode(draw(messages_of(cls))))
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["flip", "set", "cut", "insert", "delete", "append"]))
+        i = draw(st.integers(0, max(len(data) - 1, 0)))
+        if kind == "flip" and data:
+            data[i] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "set" and data:
+            data[i] = draw(st.sampled_from([0, 1, 2, 0x7F, 0x80, 0xC3, 0xFF]))
+        elif kind == "cut":
+            del data[i:]
+        elif kind == "insert":
+            data[i:i] = draw(st.binary(min_size=1, max_size=4))
+        elif kind == "delete" and data:
+            del data[i]
+        elif kind == "append":
+            data += draw(st.binary(min_size=1, max_size=4))
+    return bytes(data)
+
+
+@FUZZ
+@given(data=mutated_encodings())
+def test_mutated_encodings(data):
+    check_decode(EXAMPLE, data)
+
+
+@FUZZ
+@given(cls=st.sampled_from(EXAMPLE.messages), data=st.data())
+def test_every_truncation_of_random_messages(cls, data):
+    wire = EXAMPLE.encode(data.draw(messages_of(cls)))
+    cut = data.draw(st.integers(0, len(wire) - 1))
+    assert check_decode(EXAMPLE, wire[:cut]) is None
+
+
+@FUZZ
+@given(cls=st.sampled_from(EXAMPLE.messages), body=st.binary(max_size=80))
+def test_message_decode_of_random_bodies(cls, body):
+    try:
+        expected = cls._wk_careful_decode(body, 0)
+    except DecodeError:
+        assert fast_path_refuses(cls, body)
+        with pytest.raises(DecodeError):
+            cls.decode(body)
+    else:
+        assert typed(cls.decode(body)) == typed(expected)
+
+
+# ------------------------------------------------------------------ encoding anything
+
+
+class FakeStr:
+    """Not a str, but has an ``encode`` method like one."""
+
+    def encode(self, encoding="utf-8"):
+        return b"fake"
+
+
+class Plain(enum.Enum):
+    A = 1
+
+
+ANYTHING = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-(2**70), 2**70),
+    st.floats(),
+    st.text(max_size=5),
+    st.binary(max_size=9),
+    st.binary(max_size=9).map(bytearray),
+    st.lists(st.integers(-3, 300), max_size=4),
+    st.lists(st.text(max_size=3), max_size=4),
+    st.lists(st.floats(width=32), max_size=3),
+    st.lists(st.integers(-3, 3), max_size=3).map(tuple),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.sampled_from(
+        [
+            SensorKind.PRESSURE,
+            Feature.ENCRYPTION,
+            Plain.A,
+            Position(lat=1.0, lon=2.0, alt_m=3.0),
+            FakeStr(),
+            object(),
+            math.nan,
+            "\ud800",
+            10**400,
+            2**64,
+            -(2**63) - 1,
+        ]
+    ),
+)
+
+
+@FUZZ
+@given(data=st.data())
+def test_arbitrary_values_encode_or_raise_encode_error(data):
+    cls = data.draw(st.sampled_from(EXAMPLE.messages))
+    msg = data.draw(messages_of(cls))
+    for f in cls.fields():
+        if data.draw(st.booleans(), label=f"replace {f.name}"):
+            setattr(msg, f.name, data.draw(ANYTHING, label=f.name))
+    try:
+        careful = bytes([cls.TAG]) + careful_encode(cls, msg)
+    except EncodeError as exc:
+        careful, error = None, exc
+    for encode in (EXAMPLE.encode, lambda m: bytes([cls.TAG]) + m.encode()):
+        try:
+            wire = encode(msg)
+        except EncodeError as exc:
+            assert careful is None, f"{exc!r} where the careful writer succeeded"
+            assert (type(exc), exc.path, str(exc)) == (type(error), error.path, str(error))
+            continue
+        assert careful is not None, f"encoded {msg!r} that the careful writer refuses: {error}"
+        assert wire == careful
+        back = check_decode(EXAMPLE, wire)
+        assert EXAMPLE.encode(back) == wire  # a value accepted once has one encoding
+
+
+ODD_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    255,
+    256,
+    2**16,
+    2**32,
+    2**63,
+    2**64,
+    -(2**63) - 1,
+    10**400,
+    1.5,
+    math.nan,
+    math.inf,
+    1e300,
+    "",
+    "x",
+    "\ud800",
+    "x" * 300,
+    b"",
+    b"12345678",
+    bytearray(b"12345678"),
+    memoryview(b"12345678"),
+    [],
+    [1, 2, 3],
+    (1, 2, 3),
+    ["a", "b"],
+    [1.0, "x"],
+    {"lat": 1.0},
+    SensorKind.PRESSURE,
+    Feature.ENCRYPTION,
+    Plain.A,
+    Position(lat=1.0, lon=2.0, alt_m=3.0),
+    FakeStr(),
+    [FakeStr()],
+    [Position(lat=1.0, lon=2.0, alt_m=3.0)],
+    object(),
+]
+FIELD_CASES = [(cls, f.name) for cls in EXAMPLE.messages for f in cls.fields()]
+
+
+@pytest.mark.parametrize(
+    ("cls", "name"), FIELD_CASES, ids=[f"{c.__name__}.{n}" for c, n in FIELD_CASES]
+)
+def test_every_field_with_every_odd_value(cls, name):
+    sample = EXAMPLE.decode(EXAMPLE.encode(next(m for m in _samples() if type(m) is cls)))
+    for value in ODD_VALUES:
+        msg = EXAMPLE.decode(EXAMPLE.encode(sample))
+        setattr(msg, name, value)
+        try:
+            careful = bytes([cls.TAG]) + careful_encode(cls, msg)
+        except EncodeError as exc:
+            assert exc.path.startswith(f"{cls.__name__}.{name}"), exc
+            with pytest.raises(EncodeError) as info:
+                EXAMPLE.encode(msg)
+            assert (info.value.path, str(info.value)) == (exc.path, str(exc)), repr(value)
+            with pytest.raises(EncodeError):
+                msg.encode()
+            continue
+        wire = EXAMPLE.encode(msg)
+        assert wire == careful, repr(value)
+        assert bytes([cls.TAG]) + msg.encode() == careful, repr(value)
+        back = check_decode(EXAMPLE, wire)
+        assert EXAMPLE.encode(back) == wire
+
+
+def _samples():
+    from wirekit.protocol_spec.example import sample_messages
+
+    return sample_messages()
