@@ -66,6 +66,16 @@ class Framer:
     __slots__ = ("max_frame",)
     gap_action: str = GAP_STOP
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Immutable once set: decoders sharing a framer must not see it change (and
+        # derived values such as LengthPrefixed's precompiled struct must not drift).
+        try:
+            object.__getattribute__(self, name)
+        except AttributeError:
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(f"{type(self).__name__} is immutable (cannot set {name!r})")
+
     # ------------------------------------------------------------------ public
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
         """Return ``body`` framed.  Raises ``EncodeError`` (before producing anything)

@@ -9,6 +9,7 @@ is the whole frame, tag included -- exactly what ``Protocol.decode`` expects.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from wirekit.protocol_spec.errors import EncodeError
@@ -29,7 +30,10 @@ class TypeLength(Framer):
     """
 
     __slots__ = ("sizes", "tag_width")
-    _repr_fields = ("sizes", "tag_width")
+    _repr_fields = ("tag_width",)
+
+    def __repr__(self) -> str:
+        return f"TypeLength({dict(self.sizes)!r}, tag_width={self.tag_width})"
 
     def __init__(self, sizes: Mapping[int, int], *, tag_width: int = 1) -> None:
         if tag_width not in (1, 2) or isinstance(tag_width, bool):
@@ -43,7 +47,7 @@ class TypeLength(Framer):
             if isinstance(size, bool) or not isinstance(size, int) or size < tag_width:
                 raise ValueError(f"size of tag {tag} must be an int >= {tag_width}, got {size!r}")
             table[tag] = size
-        self.sizes = table
+        self.sizes: Mapping[int, int] = MappingProxyType(table)
         self.tag_width = tag_width
         self.max_frame = max(table.values())
 

@@ -214,6 +214,14 @@ def test_constructor_validation(kwargs):
         LengthPrefixed(**kwargs)
 
 
+def test_framers_are_immutable():
+    framer = LengthPrefixed()
+    with pytest.raises(AttributeError):
+        framer.max_frame = 1
+    with pytest.raises(AttributeError):
+        framer.width = 2
+
+
 def test_repr_shows_the_numbers():
     text = repr(LengthPrefixed(width=4, header=1, includes_prefix=True))
     assert text.startswith("LengthPrefixed(width=4, byteorder='big', header=1")
@@ -226,14 +234,14 @@ class CountingLengthPrefixed(LengthPrefixed):
     __slots__ = ("scans",)
 
     def _scan(self, *args):
-        self.scans += 1
+        self.scans.append(1)
         return super()._scan(*args)
 
 
 def test_64_mib_frame_in_1_kib_chunks_is_not_rescanned_or_recopied():
     size = 64 * 1024 * 1024
     framer = CountingLengthPrefixed(max_frame=size)
-    framer.scans = 0
+    framer.scans = []
     body = bytes(range(256)) * (size // 256)
     stream = u32(size) + body + u32(1) + b"!"
     dec = StreamDecoder(framer)
@@ -243,7 +251,7 @@ def test_64_mib_frame_in_1_kib_chunks_is_not_rescanned_or_recopied():
         frames.extend(dec.feed(view[i : i + 1024]))
     # One scan reads the prefix, one delivers the frame once it is complete: the
     # pending bytes are only appended in between (no per-feed copy of the buffer).
-    assert framer.scans == 2
+    assert len(framer.scans) == 2
     assert [len(f.data) for f in frames] == [size, 1]
     assert frames[0].data == body
     del body, stream, view, frames
