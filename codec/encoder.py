@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from wirekit.protocol_spec.errors import EncodeError
+
 from .framer import ByteString, Framer
 
 __all__ = ["Encoder"]
@@ -19,23 +21,42 @@ class Encoder:
     does not move.
     """
 
-    __slots__ = ("framer", "offset")
+    __slots__ = ("framer", "offset", "_count")
 
     def __init__(self, framer: Framer, *, offset: int = 0) -> None:
         if not isinstance(framer, Framer):
             raise TypeError(f"framer must be a wirekit.codec framer, not {type(framer).__name__}")
         self.framer = framer
         self.offset = offset
+        self._count = 0  # messages produced (ShutdownTerminated allows one)
+
+    def _check_count(self, n: int) -> None:
+        if self.framer.single_message and self._count + n > 1:
+            raise EncodeError(
+                f"{type(self.framer).__name__} carries one message per connection"
+                " (the peer's half-close ends it)"
+            )
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
         """One framed body."""
+        self._check_count(1)
         out = self.framer.encode(body, header)
         self.offset += len(out)
+        self._count += 1
         return out
 
-    def encode_many(self, bodies: Iterable[ByteString]) -> bytes:
-        """Frame many bodies into one buffer (one ``sendall`` instead of many)."""
+    def encode_many(
+        self, bodies: Iterable[ByteString], headers: Iterable[ByteString] | None = None
+    ) -> bytes:
+        """Frame many bodies into one buffer (one ``sendall`` instead of many);
+        ``headers`` gives each body's header bytes for framers that have them."""
         encode = self.framer.encode
-        out = b"".join([encode(body) for body in bodies])
+        if headers is None:
+            parts = [encode(body) for body in bodies]
+        else:
+            parts = [encode(b, h) for b, h in zip(bodies, headers, strict=True)]
+        self._check_count(len(parts))
+        out = b"".join(parts)
         self.offset += len(out)
+        self._count += len(parts)
         return out

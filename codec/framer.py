@@ -65,6 +65,8 @@ class Framer:
 
     __slots__ = ("max_frame",)
     gap_action: str = GAP_STOP
+    #: True if a stream carries exactly one frame (ShutdownTerminated).
+    single_message: bool = False
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Immutable once set: decoders sharing a framer must not see it change (and

@@ -148,26 +148,24 @@ class MessageEncoder:
         """Absolute offset of the next byte this encoder will produce."""
         return self.encoder.offset
 
-    def _frame(self, msg: Any) -> bytes:
+    def _split(self, msg: Any) -> tuple[bytes, bytes]:
+        """``(body, header)``: the encoded message, its first ``header`` bytes split off."""
         raw = self.protocol.encode(msg)
         h = self._hlen
-        if h:
-            if len(raw) < h:
-                raise EncodeError(
-                    f"encoded message of {len(raw)} bytes is shorter than"
-                    f" the framer's {h}-byte header"
-                )
-            return self.encoder.framer.encode(raw[h:], raw[:h])
-        return self.encoder.framer.encode(raw)
+        if not h:
+            return raw, b""
+        if len(raw) < h:
+            raise EncodeError(
+                f"encoded message of {len(raw)} bytes is shorter than the framer's {h}-byte header"
+            )
+        return raw[h:], raw[:h]
 
     def encode(self, msg: Any) -> bytes:
         """One message, framed."""
-        out = self._frame(msg)
-        self.encoder.offset += len(out)
-        return out
+        body, header = self._split(msg)
+        return self.encoder.encode(body, header)
 
     def encode_many(self, msgs: Iterable[Any]) -> bytes:
         """Many messages framed into one buffer (for one ``sendall``)."""
-        out = b"".join([self._frame(m) for m in msgs])
-        self.encoder.offset += len(out)
-        return out
+        split = [self._split(m) for m in msgs]
+        return self.encoder.encode_many([b for b, _ in split], [h for _, h in split])

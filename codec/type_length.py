@@ -57,7 +57,7 @@ class TypeLength(Framer):
         (``protocol.fixed_sizes()``, sizes including the tag)."""
         return cls(protocol.fixed_sizes(), tag_width=protocol.tag_width)
 
-    def _tag(self, data: bytes, pos: int) -> int:
+    def _tag(self, data: ByteString, pos: int) -> int:
         if self.tag_width == 1:
             return data[pos]
         return (data[pos] << 8) | data[pos + 1]

@@ -91,7 +91,7 @@ def wirekit_chunks(chunks: list[bytes]) -> int:
 
 def struct_buffer(stream: bytes) -> int:
     unpack = struct.Struct(">I").unpack_from
-    out = []
+    out: list[bytes] = []
     append = out.append
     pos = 0
     end = len(stream)
@@ -106,7 +106,7 @@ def struct_buffer(stream: bytes) -> int:
 def struct_chunks(chunks: list[bytes]) -> int:
     unpack = struct.Struct(">I").unpack_from
     buf = bytearray()
-    out = []
+    out: list[bytes] = []
     append = out.append
     for chunk in chunks:
         buf += chunk

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wirekit.codec import Delimited, Encoder, LengthPrefixed
+from wirekit.codec import Delimited, Encoder, LengthPrefixed, ShutdownTerminated
 from wirekit.protocol_spec.errors import EncodeError
 
 
@@ -23,3 +23,16 @@ def test_encode_many_refuses_before_producing_anything():
     assert enc.offset == 0
     with pytest.raises(TypeError):
         Encoder(object())
+
+
+def test_headers_and_one_message_per_connection():
+    enc = Encoder(LengthPrefixed(width=1, header=1))
+    assert enc.encode_many([b"a", b""], [b"X", b"Y"]) == b"X\x01aY\x00"
+    with pytest.raises(ValueError):
+        enc.encode_many([b"a"], [b"X", b"Y"])
+    enc = Encoder(ShutdownTerminated())
+    with pytest.raises(EncodeError, match="one message per connection"):
+        enc.encode_many([b"a", b"b"])
+    assert enc.encode(b"only") == b"only"
+    with pytest.raises(EncodeError):
+        enc.encode(b"again")
