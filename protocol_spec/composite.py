@@ -264,6 +264,8 @@ class Nested(Field):
     """A message class used as a field: its fields follow inline, with no tag."""
 
     def __init__(self, msg_cls: Any) -> None:
+        if not (isinstance(msg_cls, type) and hasattr(msg_cls, "_wk_fields")):
+            raise SchemaError(f"Nested() needs a Message class, not {msg_cls!r}")
         self.msg_cls = msg_cls
         self.py_type = msg_cls
         self.size = msg_cls._wk_size

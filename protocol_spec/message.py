@@ -206,7 +206,8 @@ class Message(metaclass=MessageMeta):
     @classmethod
     def decode(cls, data: bytes | bytearray | memoryview) -> Message:
         """Decode a body (no type tag); every byte must be used."""
-        buf = data if type(data) is bytes else bytes(data)
+        # memoryview(): only bytes-like input (bytes(17) would be 17 zero bytes)
+        buf = data if type(data) is bytes else bytes(memoryview(data))
         try:
             obj, off = cls._wk_fast_read(buf, 0)
             if off == len(buf):
@@ -306,7 +307,8 @@ def _make_eq(infos: tuple[FieldInfo, ...]) -> Any:
     def __eq__(self: Any, other: Any) -> Any:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in names)
+        # a deleted field compares as MISSING rather than raising AttributeError
+        return all(getattr(self, n, MISSING) == getattr(other, n, MISSING) for n in names)
 
     return __eq__
 

@@ -112,7 +112,8 @@ class Protocol:
         Errors are :class:`DecodeError` subclasses whose ``offset`` counts from
         the start of ``data`` (the tag is at offset 0).
         """
-        buf = data if type(data) is bytes else bytes(data)
+        # memoryview(): only bytes-like input (bytes(17) would be 17 zero bytes)
+        buf = data if type(data) is bytes else bytes(memoryview(data))
         try:
             if self.tag_width == 1:
                 obj, off = self._readers[buf[0]](buf, 1)

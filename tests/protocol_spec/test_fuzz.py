@@ -15,7 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wirekit.protocol_spec import DecodeError, EncodeError, Message, Protocol, WirekitError
+from wirekit.protocol_spec import (
+    DecodeError,
+    EncodeError,
+    Message,
+    Protocol,
+    WirekitError,
+    u8,
+    u16,
+)
 from wirekit.protocol_spec.example import EXAMPLE, Feature, Position, SensorKind
 
 from .checks import fast_path_refuses
@@ -273,3 +281,64 @@ def _samples():
     from wirekit.protocol_spec.example import sample_messages
 
     return sample_messages()
+
+
+# ------------------------------------------------------------------ every field kind
+
+WIDE = Protocol("wide", EXAMPLE.messages, tag_width=2)
+
+
+@FUZZ
+@given(data=mutated_encodings())
+def test_mutations_behind_a_two_byte_tag(data):
+    if data:
+        check_decode(WIDE, b"\x00" + data)
+
+
+def _kind_classes():
+    from .strategies import message_class
+    from .test_fields import FIELDS
+
+    return {
+        kind: message_class(f"K{i}", {"a": u8, "value": field, "z": u16}, tag=i)
+        for i, (kind, field) in enumerate(FIELDS.items())
+    }
+
+
+KINDS = _kind_classes()
+KIND_PROTOCOL = Protocol("kinds", KINDS.values())
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=KINDS)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_random_and_mutated_bytes_for_every_field_kind(kind, data):
+    cls = KINDS[kind]
+    tag = bytes([cls.TAG])
+    check_decode(KIND_PROTOCOL, tag + data.draw(st.binary(max_size=40), label="random"))
+    wire = bytearray(KIND_PROTOCOL.encode(data.draw(messages_of(cls), label="msg")))
+    for _ in range(data.draw(st.integers(1, 3), label="mutations")):
+        i = data.draw(st.integers(1, len(wire) - 1), label="at")
+        wire[i] = data.draw(st.integers(0, 255), label="byte")
+    check_decode(KIND_PROTOCOL, bytes(wire))
+    check_decode(KIND_PROTOCOL, bytes(wire[: data.draw(st.integers(0, len(wire)), label="cut")]))
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=KINDS)
+def test_odd_values_for_every_field_kind(kind):
+    cls = KINDS[kind]
+    for value in ODD_VALUES:
+        msg = cls(a=1, value=value, z=2)
+        try:
+            careful = bytes([cls.TAG]) + careful_encode(cls, msg)
+        except EncodeError as exc:
+            assert exc.path.startswith(f"{cls.__name__}.value"), exc
+            for encode in (KIND_PROTOCOL.encode, cls.encode):
+                with pytest.raises(EncodeError) as info:
+                    encode(msg)
+                assert info.value.path == exc.path, repr(value)
+            continue
+        wire = KIND_PROTOCOL.encode(msg)
+        assert wire == careful, repr(value)
+        back = check_decode(KIND_PROTOCOL, wire)
+        assert KIND_PROTOCOL.encode(back) == wire, repr(value)

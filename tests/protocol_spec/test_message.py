@@ -16,6 +16,7 @@ from wirekit.protocol_spec import (
     EncodeError,
     Message,
     MissingFieldError,
+    Nested,
     Optional,
     SchemaError,
     String,
@@ -24,7 +25,7 @@ from wirekit.protocol_spec import (
     u32,
     varuint,
 )
-from wirekit.protocol_spec.example import Heartbeat, Position, Telemetry
+from wirekit.protocol_spec.example import EXAMPLE, Heartbeat, Position, Telemetry
 
 from .strategies import assert_roundtrip, message_class
 
@@ -301,3 +302,25 @@ def test_mutating_a_decoded_message_and_reencoding():
     with pytest.raises(EncodeError) as info:
         p.encode()
     assert info.value.path == "Point.y"
+
+
+@pytest.mark.parametrize("data", [17, None, "text", 1.5], ids=repr)
+def test_decode_refuses_non_bytes(data):
+    # an int must not be taken for a buffer size (bytes(17) is 17 zero bytes)
+    with pytest.raises(TypeError):
+        Heartbeat.decode(data)
+    with pytest.raises(TypeError):
+        EXAMPLE.decode(data)
+
+
+def test_equality_with_a_deleted_field():
+    a, b = Point(x=1), Point(x=1)
+    del a.y
+    assert a != b and b != a
+    del b.y
+    assert a == b
+
+
+def test_nested_needs_a_message_class():
+    with pytest.raises(SchemaError, match="Message class"):
+        Nested(int)
