@@ -130,3 +130,25 @@ def test_real_protocol_error_offset_is_absolute():
     with pytest.raises(DecodeError) as info:
         MessageDecoder(framer, EXAMPLE).feed(first + bad)
     assert info.value.offset == len(first) + 2
+
+
+def test_gap_events_pass_through_the_message_decoder():
+    framer = LengthPrefixed(width=1)
+    enc = MessageEncoder(framer, FakeProtocol())
+    stream = enc.encode_many([FakeMessage(2, b"abc"), FakeMessage(2, b"z")])
+    dec = MessageDecoder(framer, FakeProtocol())
+    assert dec.feed(stream[:2]) == []
+    (damaged,) = dec.feed_gap(2)
+    assert (damaged.offset, damaged.length) == (0, 5)
+    assert dec.feed(stream[4:]) + dec.feed_eof() == [FakeMessage(2, b"z")]
+    with pytest.raises(TypeError):
+        MessageDecoder(framer, object())
+
+
+def test_header_framer_refuses_messages_shorter_than_the_header():
+    class Empty(FakeProtocol):
+        def encode(self, msg):
+            return b""
+
+    with pytest.raises(EncodeError, match="shorter than"):
+        MessageEncoder(LengthPrefixed(header=1), Empty()).encode(FakeMessage(2, b""))

@@ -51,3 +51,13 @@ def test_max_frame_exact():
     for chunks in tr(encode_varint(201) + b"x" * 201):
         with pytest.raises(FrameTooLarge):
             feed_chunks(StreamDecoder(framer), chunks)
+
+
+def test_encode_limits():
+    from wirekit.protocol_spec.errors import EncodeError
+
+    assert VarintLength().encode(b"x" * 300)[:2] == b"\xac\x02"
+    with pytest.raises(EncodeError):
+        VarintLength(max_frame=2).encode(b"abc")
+    with pytest.raises(EncodeError):
+        VarintLength().encode(b"a", b"h")
