@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from codec_helpers import bodies_of, feed_chunks, tr
 
 from wirekit.codec import AsciiLength, BadLengthPrefix, FrameTooLarge, StreamDecoder
 from wirekit.protocol_spec.errors import EncodeError
+
+from .codec_helpers import bodies_of, feed_chunks, tr
 
 
 def test_howto_ascii_5_digit_prefix_split_2_plus_3():

@@ -5,17 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from codec_helpers import (
-    ALL_FRAMER_EXAMPLES,
-    bodies_of,
-    body_strategy,
-    feed_chunks,
-    frame_spans,
-    framer_strategy,
-    header_for,
-    split_randomly,
-    tr,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +21,18 @@ from wirekit.codec import (
     TruncatedStream,
 )
 from wirekit.protocol_spec.errors import DecodeError, WirekitError
+
+from .codec_helpers import (
+    ALL_FRAMER_EXAMPLES,
+    bodies_of,
+    body_strategy,
+    feed_chunks,
+    frame_spans,
+    framer_strategy,
+    header_for,
+    split_randomly,
+    tr,
+)
 
 
 @st.composite

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from codec_helpers import bodies_of, feed_chunks, tr
 
 from wirekit.codec import (
     Delimited,
@@ -14,6 +13,8 @@ from wirekit.codec import (
     TruncatedStream,
 )
 from wirekit.protocol_spec.errors import EncodeError
+
+from .codec_helpers import bodies_of, feed_chunks, tr
 
 
 def test_lines_any_chunking():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from codec_helpers import bodies_of, feed_chunks, tr
 
 from wirekit.codec import FixedLength, StreamDecoder, TruncatedStream
 from wirekit.protocol_spec.errors import EncodeError
+
+from .codec_helpers import bodies_of, feed_chunks, tr
 
 
 def test_fixed_frames_any_chunking():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from codec_helpers import body_strategy, frame_spans, header_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +24,8 @@ from wirekit.codec import (
     TypeLength,
     VarintLength,
 )
+
+from .codec_helpers import body_strategy, frame_spans, header_for
 
 
 def u32(n: int) -> bytes:

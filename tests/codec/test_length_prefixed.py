@@ -5,7 +5,6 @@ from __future__ import annotations
 import struct
 
 import pytest
-from codec_helpers import bodies_of, feed_chunks, tr
 
 from wirekit.codec import (
     BadLengthPrefix,
@@ -16,6 +15,8 @@ from wirekit.codec import (
     TruncatedStream,
 )
 from wirekit.protocol_spec.errors import EncodeError
+
+from .codec_helpers import bodies_of, feed_chunks, tr
 
 
 def u32(n: int) -> bytes:

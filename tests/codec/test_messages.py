@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from codec_helpers import FakeMessage, FakeProtocol, tr
 
 from wirekit.codec import (
     Decoded,
@@ -15,6 +14,8 @@ from wirekit.codec import (
     VarintLength,
 )
 from wirekit.protocol_spec.errors import DecodeError, EncodeError
+
+from .codec_helpers import FakeMessage, FakeProtocol, tr
 
 MSGS = [FakeMessage(1, b"abcd"), FakeMessage(2, b""), FakeMessage(2, b"hello")]
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from codec_helpers import feed_chunks, tr
 
 from wirekit.codec import Frame, FrameTooLarge, ShutdownTerminated, StreamDecoder
+
+from .codec_helpers import feed_chunks, tr
 
 
 def test_one_message_delivered_at_eof():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from codec_helpers import FakeProtocol, bodies_of, feed_chunks, tr
 
 from wirekit.codec import StreamDecoder, TypeLength, UnknownFrameType
 from wirekit.protocol_spec.errors import EncodeError, UnknownTagError
+
+from .codec_helpers import FakeProtocol, bodies_of, feed_chunks, tr
 
 
 def test_table_framing_any_chunking():

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from codec_helpers import bodies_of, feed_chunks, tr
 from hypothesis import given
 from hypothesis import strategies as st
 
 from wirekit.codec import BadLengthPrefix, FrameTooLarge, StreamDecoder, VarintLength
 from wirekit.codec.varint import encode_varint
+
+from .codec_helpers import bodies_of, feed_chunks, tr
 
 
 @given(st.integers(0, 2**64 - 1))
