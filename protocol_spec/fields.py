@@ -277,7 +277,8 @@ class Bool(Scalar):
         return raw == 1
 
     def to_construct(self) -> construct.Construct:
-        return construct.Flag
+        # not construct.Flag, which reads any non-zero byte as True: 2 is an error here
+        return construct.Mapping(construct.Int8ub, {False: 0, True: 1})
 
 
 class Enum(Scalar):
@@ -344,10 +345,16 @@ class Enum(Scalar):
             offset,
         )
 
+    def _from_construct(self, raw: int) -> Any:
+        value = self._lenient(raw)
+        if value is raw and self.unknown == "error":
+            raise construct.MappingError(f"{raw} is not a valid {self.enum_cls.__name__}")
+        return value
+
     def to_construct(self) -> construct.Construct:
         return construct.ExprAdapter(
             self.base.to_construct(),
-            decoder=lambda obj, ctx: self._lenient(obj),
+            decoder=lambda obj, ctx: self._from_construct(obj),
             encoder=lambda obj, ctx: self._to_raw(obj),
         )
 
@@ -425,9 +432,16 @@ class Flags(Scalar):
     def to_construct(self) -> construct.Construct:
         return construct.ExprAdapter(
             self.base.to_construct(),
-            decoder=lambda obj, ctx: self.flag_cls(obj),
-            encoder=lambda obj, ctx: int(obj),
+            decoder=lambda obj, ctx: self._from_construct(obj),
+            encoder=lambda obj, ctx: self._to_raw(obj),
         )
+
+    def _from_construct(self, raw: int) -> Any:
+        if self.strict and raw & ~self.mask:
+            raise construct.ValidationError(
+                f"bits 0x{raw & ~self.mask:x} are not defined in {self.flag_cls.__name__}"
+            )
+        return self.flag_cls(raw)
 
 
 # --------------------------------------------------------------------------

@@ -376,3 +376,30 @@ def test_sizes():
     assert Array(String(u8), length=3).min_size == 3
     assert Optional(u32).size is None and Optional(u32).min_size == 1
     assert Raw(construct.Int24ub).size == 3
+
+
+@pytest.mark.parametrize(
+    ("field", "body"),
+    [
+        (boolean, b"\x02"),
+        (Enum(SensorKind), b"\x63"),
+        (Enum(ErrorCode, u16), b"\x00\x63"),
+        (Flags(Feature), b"\x10"),
+        (Optional(u8), b"\x02\x00"),
+        (String(u8), b"\x01\xff"),
+        (varuint, b"\x80" * 11),
+    ],
+    ids=["bool", "enum", "enum(u16)", "flags", "presence", "utf8", "varint"],
+)
+def test_derived_construct_schema_refuses_what_wirekit_refuses(field, body):
+    cls = message_with(field)
+    with pytest.raises(Exception):  # noqa: B017 - construct's error types vary
+        cls.decode(body)
+    with pytest.raises(Exception):  # noqa: B017
+        cls.construct.parse(body)
+
+
+def test_derived_construct_schema_keeps_lenient_values():
+    assert message_with(Enum(SensorKind, unknown="raw")).construct.parse(b"\x63").value == 99
+    flags = message_with(Flags(Feature, strict=False)).construct.parse(b"\x31").value
+    assert int(flags) == 0x31
