@@ -35,7 +35,7 @@ from .errors import (
     TruncatedStream,
     UnknownFrameType,
 )
-from .events import DamagedFrame, Frame, Resynced, SyncLost
+from .events import DamagedFrame, Event, Frame, Resynced, SyncLost
 from .fixed import FixedLength
 from .framer import DEFAULT_MAX_FRAME, Framer
 from .length_prefixed import LengthPrefixed
@@ -67,6 +67,7 @@ __all__ = [
     "SyncLost",
     "Resynced",
     "Decoded",
+    "Event",
     # errors
     "FramingError",
     "FrameTooLarge",

@@ -14,8 +14,6 @@ It never reads a socket, never blocks and keeps no state outside itself.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .buffer import ReceiveBuffer
 from .errors import DecoderClosed, FramingError
 from .events import DamagedFrame, Event, Resynced, SyncLost
@@ -117,7 +115,7 @@ class StreamDecoder:
         return self._mode == _OPEN and not self._buf.data
 
     # ------------------------------------------------------------------ feed
-    def feed(self, data: bytes | bytearray | memoryview) -> list[Any]:
+    def feed(self, data: bytes | bytearray | memoryview) -> list[Event]:
         """Add a chunk of the stream; return the events it completed (normally only
         :class:`Frame` objects).  Raises a ``FramingError`` if the stream breaks the
         framing rules (see the class docstring for the state afterwards)."""
