@@ -59,7 +59,8 @@ class Array(Field):
             self.count = _prefix_field(count if count is not None else u16)
             self.limit = _prefix_limit(self.count)
             self.min_size = self.count.min_size
-        self.py_type = list[self.item.py_type] if isinstance(self.item.py_type, type) else list
+        t = self.item.py_type
+        self.py_type = list if t is object else list[t]
 
     def type_name(self) -> str:
         if self.count is None:
@@ -193,7 +194,7 @@ class Optional(Field):
     def __init__(self, inner: Any) -> None:
         self.inner = as_field(inner)
         t = self.inner.py_type
-        self.py_type = typing.Optional[t] if isinstance(t, type) else object  # noqa: UP045
+        self.py_type = object if t is object else typing.Optional[t]  # noqa: UP045
 
     def type_name(self) -> str:
         return f"optional {self.inner.type_name()}"

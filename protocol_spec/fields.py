@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import struct
+import typing
 from typing import Any
 
 import construct
@@ -307,7 +308,7 @@ class Enum(Scalar):
         self.enum_cls = enum_cls
         self.base = base
         self.unknown = unknown
-        self.py_type = enum_cls if unknown == "error" else (enum_cls, int)
+        self.py_type = enum_cls if unknown == "error" else typing.Union[enum_cls, int]  # noqa: UP007
         self._setup(base.fmt, base.endian)
         self._by_value = {m.value: m for m in enum_cls}
         if unknown == "error":

@@ -213,3 +213,35 @@ def test_protocol_and_class_decode_agree():
         data = EXAMPLE.encode(msg)
         assert type(msg).decode(data[1:]) == EXAMPLE.decode(data) == msg
     assert Login in EXAMPLE.messages
+
+
+def test_python_types_in_rows():
+    import construct
+
+    from wirekit.protocol_spec import Array, Enum, Flags, Optional
+    from wirekit.protocol_spec.example import Feature, SensorKind
+
+    cls = message_class(
+        "Typed",
+        {
+            "a": Enum(SensorKind, unknown="raw"),
+            "b": Optional(Enum(SensorKind, unknown="raw")),
+            "c": Array(Position),
+            "d": construct.Int24ub,
+            "e": Optional(Array(u8)),
+            "f": Flags(Feature),
+            "g": Array(Optional(u8)),
+            "h": Array(construct.Int24ub, count=u8),
+        },
+    )
+    types = {r["field"]: r["python_type"] for r in describe_message(cls)}
+    assert types == {
+        "a": "Union[SensorKind, int]",
+        "b": "Union[SensorKind, int, NoneType]",  # typing flattens Optional[Union]
+        "c": "list[Position]",
+        "d": "object",
+        "e": "Optional[list[int]]",
+        "f": "Feature",
+        "g": "list[Optional[int]]",
+        "h": "list",
+    }
