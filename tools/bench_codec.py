@@ -231,6 +231,20 @@ def format_results(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def check_codec_targets(results: list[Result]) -> list[str]:
+    """The issue's targets that these results miss (empty when all are met):
+    >= 0.5x the hand-written loop on one buffer, >= 1.0x asyncio in both scenarios."""
+    missed = []
+    for r in results:
+        if r.name != WIREKIT:
+            continue
+        if r.scenario == SCENARIO_BUFFER and r.vs_struct < 0.5:
+            missed.append(f"{r.scenario}: {r.vs_struct:.2f}x of the struct loop (target 0.5x)")
+        if r.vs_asyncio < 1.0:
+            missed.append(f"{r.scenario}: {r.vs_asyncio:.2f}x of asyncio (target 1.0x)")
+    return missed
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 

@@ -52,10 +52,38 @@ def schema(spec: str | None, as_json: bool) -> None:
 @main.command()
 @click.option("--quick", is_flag=True, help="Fewer iterations: a smoke run, figures are noisy.")
 @click.option("--repeat", default=5, show_default=True, help="Batches per figure (median).")
-def bench(quick: bool, repeat: int) -> None:
-    """Measure encode/decode speed against hand-written struct and construct baselines."""
-    from .bench_spec import format_schema_results, run_schema_bench
+@click.option(
+    "--only",
+    type=click.Choice(["schema", "codec"]),
+    default=None,
+    help="Run one benchmark only.",
+)
+def bench(quick: bool, repeat: int, only: str | None) -> None:
+    """Measure speed against baselines timed in the same run (medians, as ratios).
 
-    number = 200 if quick else 5000
-    click.echo("Schema encode/decode (messages/s, median of batches):")
-    click.echo(format_schema_results(run_schema_bench(number=number, repeat=repeat)))
+    schema: encode/decode of every example message vs hand-written struct code
+    and interpreted construct.  codec: deframing 100,000 length-prefixed frames
+    vs a hand-written struct.unpack_from loop and asyncio's StreamReader.
+    """
+    missed: list[str] = []
+    if only in (None, "schema"):
+        from .bench_spec import check_targets, format_schema_results, run_schema_bench
+
+        rows = run_schema_bench(number=500 if quick else 20_000, repeat=repeat)
+        click.echo("Schema encode/decode, messages per second:")
+        click.echo(format_schema_results(rows))
+        missed += check_targets(rows)
+    if only in (None, "codec"):
+        from .bench_codec import check_codec_targets, format_results, run_codec_bench
+
+        results = run_codec_bench(n_frames=5_000 if quick else 100_000, repeat=repeat)
+        click.echo("\nStream deframing, frames per second:")
+        click.echo(format_results(results))
+        codec_missed = check_codec_targets(results)
+        for line in codec_missed:
+            click.echo(f"target MISSED: {line}")
+        if not codec_missed:
+            click.echo("targets: >= 0.5x struct loop on one buffer, >= 1.0x asyncio both ways: met")
+        missed += codec_missed
+    if missed and not quick:
+        raise click.exceptions.Exit(1)

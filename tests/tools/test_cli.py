@@ -111,3 +111,11 @@ def test_spec_file_with_a_schema_error_names_the_file(tmp_path):
     )
     with pytest.raises(SpecError, match="tag 1 is already used by A"):
         load_protocol(str(path))
+
+
+def test_bench_quick_reports_ratios_for_both_benchmarks():
+    out = run("bench", "--quick", "--repeat", "1")
+    assert "Schema encode/decode" in out and "Stream deframing" in out
+    for cls in EXAMPLE.messages:
+        assert cls.__name__ in out
+    assert "vs struct" in out and "vs construct" in out and "vs asyncio" in out
