@@ -193,6 +193,9 @@ class Optional(Field):
 
     def __init__(self, inner: Any) -> None:
         self.inner = as_field(inner)
+        if isinstance(self.inner, Optional):
+            # None would mean either "absent" or "present, inner absent": two encodings
+            raise SchemaError("an Optional of an Optional is ambiguous")
         t = self.inner.py_type
         self.py_type = object if t is object else typing.Optional[t]  # noqa: UP045
 

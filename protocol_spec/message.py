@@ -26,7 +26,7 @@ import construct
 
 from ._engine import Gen, Reader
 from .composite import Optional, as_field
-from .errors import MissingFieldError, SchemaError, TrailingBytesError
+from .errors import EncodeError, MissingFieldError, SchemaError, TrailingBytesError
 from .fields import Field, Scalar
 
 __all__ = ["Message", "FieldInfo", "MISSING"]
@@ -140,6 +140,15 @@ class MessageMeta(type):
             default = ns.pop(fname, MISSING)
             if default is MISSING and isinstance(field, Optional):
                 default = None
+            if default is not MISSING:
+                # a default that cannot be encoded is a declaration error, not a later surprise
+                try:
+                    field.write(default, bytearray(), f"{name}.{fname}")
+                except EncodeError as exc:
+                    raise SchemaError(
+                        f"{name}.{fname}: the default {default!r:.40} cannot be encoded: "
+                        f"{exc.reason}"
+                    ) from exc
             new.append((fname, field, default))
         if tag is not None and (not isinstance(tag, int) or isinstance(tag, bool) or tag < 0):
             raise SchemaError(f"{name}: tag must be a non-negative int, not {tag!r}")

@@ -357,6 +357,7 @@ def test_non_minimal_varint_is_accepted():
         lambda: Array(Array(u8, length=0)),  # items of zero bytes
         lambda: Array(int),
         lambda: Optional("u8"),
+        lambda: Optional(Optional(u8)),
         lambda: Raw(42),
     ],
     ids=lambda f: "",

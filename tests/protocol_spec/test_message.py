@@ -324,3 +324,20 @@ def test_equality_with_a_deleted_field():
 def test_nested_needs_a_message_class():
     with pytest.raises(SchemaError, match="Message class"):
         Nested(int)
+
+
+@pytest.mark.parametrize(
+    ("field", "default"),
+    [
+        (u8, 300),
+        (u16, "1"),
+        (String(u8), "x" * 256),
+        (Array(u8, count=u8), [1, 2, 256]),
+        (Optional(u8), -1),
+        (Point, {"x": 1}),
+    ],
+    ids=["u8=300", "u16=str", "string-too-long", "array-item", "optional", "dict-as-nested"],
+)
+def test_defaults_that_cannot_be_encoded_are_refused(field, default):
+    with pytest.raises(SchemaError, match="default"):
+        message_class("BadDefault", {"value": field}, defaults={"value": default})
