@@ -335,33 +335,32 @@ def test_non_minimal_varint_is_accepted():
 # ------------------------------------------------------------------ declarations
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: Int(12),
-        lambda: Int(16, byteorder="middle"),
-        lambda: Float(16),
-        lambda: FixedBytes(0),
-        lambda: Bytes(i8),
-        lambda: String(f32),
-        lambda: Enum(int),
-        lambda: Enum(SensorKind, f32),
-        lambda: Enum(ErrorCode),  # 400 does not fit u8
-        lambda: Enum(SensorKind, unknown="ignore"),
-        lambda: Flags(SensorKind),
-        lambda: Flags(Wide),  # 0x8000 does not fit u8
-        lambda: Flags(Feature, i8),
-        lambda: Array(u8, count=u8, length=2),
-        lambda: Array(u8, length=-1),
-        lambda: Array(u8, count=i16),
-        lambda: Array(Array(u8, length=0)),  # items of zero bytes
-        lambda: Array(int),
-        lambda: Optional("u8"),
-        lambda: Optional(Optional(u8)),
-        lambda: Raw(42),
-    ],
-    ids=lambda f: "",
-)
+BAD_DECLARATIONS = {
+    "Int(12)": lambda: Int(12),
+    "Int(16, byteorder='middle')": lambda: Int(16, byteorder="middle"),
+    "Float(16)": lambda: Float(16),
+    "FixedBytes(0)": lambda: FixedBytes(0),
+    "Bytes(i8)": lambda: Bytes(i8),
+    "String(f32)": lambda: String(f32),
+    "Enum(int)": lambda: Enum(int),
+    "Enum(SensorKind, f32)": lambda: Enum(SensorKind, f32),
+    "Enum(ErrorCode)": lambda: Enum(ErrorCode),
+    "Enum(SensorKind, unknown='ignore')": lambda: Enum(SensorKind, unknown="ignore"),
+    "Flags(SensorKind)": lambda: Flags(SensorKind),
+    "Flags(Wide)": lambda: Flags(Wide),
+    "Flags(Feature, i8)": lambda: Flags(Feature, i8),
+    "Array(u8, count=u8, length=2)": lambda: Array(u8, count=u8, length=2),
+    "Array(u8, length=-1)": lambda: Array(u8, length=-1),
+    "Array(u8, count=i16)": lambda: Array(u8, count=i16),
+    "Array(Array(u8, length=0))": lambda: Array(Array(u8, length=0)),
+    "Array(int)": lambda: Array(int),
+    "Optional('u8')": lambda: Optional("u8"),
+    "Optional(Optional(u8))": lambda: Optional(Optional(u8)),
+    "Raw(42)": lambda: Raw(42),
+}
+
+
+@pytest.mark.parametrize("make", BAD_DECLARATIONS.values(), ids=BAD_DECLARATIONS.keys())
 def test_bad_field_declarations(make):
     with pytest.raises(SchemaError):
         make()

@@ -341,3 +341,15 @@ def test_nested_needs_a_message_class():
 def test_defaults_that_cannot_be_encoded_are_refused(field, default):
     with pytest.raises(SchemaError, match="default"):
         message_class("BadDefault", {"value": field}, defaults={"value": default})
+
+
+def test_copy_and_pickle():
+    import copy
+    import pickle
+
+    from wirekit.protocol_spec.example import sample_messages
+
+    for msg in sample_messages():
+        for clone in (copy.copy(msg), copy.deepcopy(msg), pickle.loads(pickle.dumps(msg))):
+            assert clone == msg and clone is not msg
+            assert EXAMPLE.encode(clone) == EXAMPLE.encode(msg)
