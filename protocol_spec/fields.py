@@ -315,7 +315,17 @@ class Enum(Scalar):
             self.post = self._by_value.__getitem__  # KeyError on unknown: the fast path bails
         else:
             self.post = self._lenient
-        self.pre = self._to_raw
+        # Encoding an exact member is a dict lookup (``member.value`` is a slow
+        # property); anything else goes through _to_raw, the checking converter
+        # the careful path uses too, so both paths accept exactly the same values.
+        raw_of = {m: m.value for m in enum_cls}
+
+        def pre(value: Any, _cls: Any = enum_cls, _raw: Any = raw_of, _slow: Any = self._to_raw):
+            if value.__class__ is _cls:
+                return _raw[value]
+            return _slow(value)
+
+        self.pre = pre
 
     def _lenient(self, raw: int) -> Any:
         return self._by_value.get(raw, raw)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import struct
 import sys
 import typing
 from typing import Any, ClassVar
@@ -350,8 +351,6 @@ def _runs(infos: tuple[FieldInfo, ...]) -> list[list[FieldInfo]]:
 
 
 def run_struct(run: list[FieldInfo], prefix: str = "") -> Any:
-    import struct
-
     endian = run[0].field.endian  # type: ignore[attr-defined]
     return struct.Struct(endian + prefix + "".join(f.field.fmt for f in run))  # type: ignore[attr-defined]
 
@@ -380,41 +379,60 @@ def _make_fast_read(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
     return g.build("def fast_read(buf, off):", "fast_read", f"<wirekit {cls.__name__} read>")
 
 
-def _make_fast_write(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
-    g = Gen()
-    for run in _runs(infos):
+def _emit_write(g: Gen, infos: tuple[FieldInfo, ...], lead: Any = None) -> None:
+    """Emit ``out += ...`` statements for the fields; ``lead`` is an optional
+    ``(struct code, value)`` written first (the type tag), folded into the first
+    scalar run's struct when the byte orders allow it."""
+    runs = _runs(infos)
+    if lead is not None:
+        code, value = lead
+        first = runs[0] if runs else None
+        if (
+            first
+            and isinstance(first[0].field, Scalar)
+            and (struct.calcsize(code) == 1 or first[0].field.endian == ">")
+        ):
+            runs = runs[1:]
+            args = [str(value)] + [_scalar_arg(g, f) for f in first]
+            st = run_struct(first, prefix=code)
+            g.emit(f"out += {g.const(st.pack, 'pk')}({', '.join(args)})")
+        else:
+            g.emit(f"out += {g.const(struct.pack('>' + code, value), 'lead')}")
+    for run in runs:
         if isinstance(run[0].field, Scalar):
-            args = []
-            for f in run:
-                pre = f.field.pre  # type: ignore[attr-defined]
-                args.append(f"{g.const(pre, 'pre')}(o.{f.name})" if pre else f"o.{f.name}")
+            args = [_scalar_arg(g, f) for f in run]
             g.emit(f"out += {g.const(run_struct(run).pack, 'pk')}({', '.join(args)})")
         else:
             run[0].field.gen_write(g, f"o.{run[0].name}")
+
+
+def _scalar_arg(g: Gen, f: FieldInfo) -> str:
+    pre = f.field.pre  # type: ignore[attr-defined]
+    return f"{g.const(pre, 'pre')}(o.{f.name})" if pre else f"o.{f.name}"
+
+
+def _make_fast_write(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
+    g = Gen()
+    _emit_write(g, infos)
     return g.build("def fast_write(o, out):", "fast_write", f"<wirekit {cls.__name__} write>")
 
 
 def tagged_encoder(cls: Any, tag_struct: Any, tag: int) -> Any:
-    """A function ``msg -> bytes`` for tag + body; one struct call for all-scalar messages."""
+    """A function ``msg -> bytes`` for tag + body, generated whole: the tag shares a
+    struct with the first run of scalars, so an all-scalar message is one ``pack``."""
     infos = cls._wk_fields
     runs = _runs(infos)
     g = Gen()
-    one_run = len(runs) == 1 and isinstance(runs[0][0].field, Scalar)
-    if not infos or (one_run and (tag_struct.size == 1 or runs[0][0].field.endian == ">")):
-        run = runs[0] if infos else []
-        import struct
-
-        endian = run[0].field.endian if run else ">"
-        st = struct.Struct(
-            endian + tag_struct.format.lstrip("<>!=@") + "".join(f.field.fmt for f in run)
-        )
-        args = [str(tag)]
-        for f in run:
-            pre = f.field.pre
-            args.append(f"{g.const(pre, 'pre')}(o.{f.name})" if pre else f"o.{f.name}")
-        g.emit(f"return {g.const(st.pack, 'pk')}({', '.join(args)})")
+    code = tag_struct.format.lstrip("<>!=@")
+    if (
+        len(runs) == 1
+        and isinstance(runs[0][0].field, Scalar)
+        and (tag_struct.size == 1 or runs[0][0].field.endian == ">")
+    ):
+        args = [str(tag)] + [_scalar_arg(g, f) for f in runs[0]]
+        g.emit(f"return {g.const(run_struct(runs[0], prefix=code).pack, 'pk')}({', '.join(args)})")
     else:
-        g.emit(f"out = bytearray({g.const(tag_struct.pack(tag), 'tag')})")
-        g.emit(f"{g.const(cls._wk_fast_write, 'w')}(o, out)")
+        g.emit("out = bytearray()")
+        _emit_write(g, infos, lead=(code, tag))
         g.emit("return bytes(out)")
     return g.build("def encode_tagged(o):", "encode_tagged", f"<wirekit {cls.__name__} encode>")
