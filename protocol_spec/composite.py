@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import types
 import typing
 from typing import Any
 
@@ -39,7 +40,7 @@ class Array(Field):
     exactly four items, no prefix.  Arrays decode to ``list``.
     """
 
-    py_type = list
+    py_type: Any = list
 
     def __init__(self, item: Any, count: Field | None = None, *, length: int | None = None):
         self.item = as_field(item)
@@ -60,7 +61,7 @@ class Array(Field):
             self.limit = _prefix_limit(self.count)
             self.min_size = self.count.min_size
         t = self.item.py_type
-        self.py_type = list if t is object else list[t]
+        self.py_type = list if t is object else types.GenericAlias(list, (t,))
 
     def type_name(self) -> str:
         if self.count is None:
@@ -69,7 +70,7 @@ class Array(Field):
 
     # careful path
     def read(self, r: Reader, path: str) -> list:
-        n = self.length if self.count is None else self.count.read(r, path)
+        n: int = self.length if self.count is None else self.count.read(r, path)  # type: ignore[assignment]
         rem = r.remaining()
         need = n * self.item.min_size
         if need > rem:
@@ -126,7 +127,7 @@ class Array(Field):
         if isinstance(item, Scalar):
             # one struct call for the whole run of scalars
             if self.count is None:
-                unpack = g.const(struct_for(item, self.length).unpack_from, "up")
+                unpack = g.const(struct_for(item, self.length or 0).unpack_from, "up")
                 g.emit(f"{target} = {unpack}(buf, off)")
             else:
                 fmt = g.const(f"{item.endian}%d{item.fmt}", "fmt")
@@ -270,10 +271,11 @@ class Nested(Field):
     def __init__(self, msg_cls: Any) -> None:
         if not (isinstance(msg_cls, type) and hasattr(msg_cls, "_wk_fields")):
             raise SchemaError(f"Nested() needs a Message class, not {msg_cls!r}")
-        self.msg_cls = msg_cls
-        self.py_type = msg_cls
-        self.size = msg_cls._wk_size
-        self.min_size = msg_cls._wk_min_size
+        cls: Any = msg_cls
+        self.msg_cls = cls
+        self.py_type = cls
+        self.size = cls._wk_size
+        self.min_size = cls._wk_min_size
 
     def type_name(self) -> str:
         return self.msg_cls.__name__

@@ -619,7 +619,7 @@ def _prefix_limit(prefix: Field) -> int:
 class Bytes(Field):
     """Length-prefixed bytes: ``Bytes(u16)`` (prefix ``u8``, ``u16``, ``u32`` or ``varuint``)."""
 
-    py_type = bytes
+    py_type: Any = bytes
 
     def __init__(self, prefix: Field | None = None) -> None:
         self.prefix = _prefix_field(prefix if prefix is not None else u16)
@@ -691,7 +691,7 @@ class String(Bytes):
     def type_name(self) -> str:
         return f"string({self.prefix.type_name()})"
 
-    def read(self, r: Reader, path: str) -> str:
+    def read(self, r: Reader, path: str) -> Any:
         n = self._read_len(r, path)
         start = r.pos
         data = r.take(n, path, f"a {n}-byte string")

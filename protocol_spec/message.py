@@ -21,6 +21,7 @@ import dataclasses
 import struct
 import sys
 import typing
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import construct
@@ -113,6 +114,17 @@ def _is_spec(obj: Any) -> bool:
     )
 
 
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover - Python 3.10 has no dataclass_transform; it only informs type checkers
+
+    def dataclass_transform(**_: Any) -> Callable[[Any], Any]:
+        return lambda cls: cls
+
+
+# PEP 681: type checkers treat messages like keyword-only dataclasses, so messages
+# declared with ``Annotated[int, u16]`` get a checked ``__init__``.
+@dataclass_transform(kw_only_default=True)
 class MessageMeta(type):
     """Builds the wire machinery of a :class:`Message` subclass at definition time."""
 
@@ -154,7 +166,7 @@ class MessageMeta(type):
         if tag is not None and (not isinstance(tag, int) or isinstance(tag, bool) or tag < 0):
             raise SchemaError(f"{name}: tag must be a non-negative int, not {tag!r}")
         ns["__slots__"] = tuple(n for n, _, _ in new)
-        cls = super().__new__(mcls, name, bases, ns, **kwargs)
+        cls: Any = super().__new__(mcls, name, bases, ns, **kwargs)
 
         infos = list(inherited)
         offset: int | None = sum(f.field.size or 0 for f in inherited)
@@ -170,7 +182,7 @@ class MessageMeta(type):
         cls._wk_size = cls.SIZE
         cls._wk_min_size = cls.MIN_SIZE
         cls.__annotations__ = {f.name: f.field.py_type for f in infos}
-        cls.__match_args__ = tuple(f.name for f in infos)
+        setattr(cls, "__match_args__", tuple(f.name for f in infos))  # noqa: B010 - mypy refuses a plain assignment
         _install(cls)
         return cls
 
@@ -190,8 +202,16 @@ class Message(metaclass=MessageMeta):
     TAG: ClassVar[int | None] = None
     SIZE: ClassVar[int | None] = 0
     MIN_SIZE: ClassVar[int] = 0
+    # set per class by MessageMeta: the derived construct Struct and the generated fast path
+    construct: ClassVar[Any]
+    _wk_fast_read: ClassVar[Callable[[bytes, int], tuple[Any, int]]]
+    _wk_fast_write: ClassVar[Callable[[Any, bytearray], None]]
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq=True
+
+    def __init_subclass__(cls, *, tag: int | None = None, **kwargs: Any) -> None:
+        # MessageMeta consumes `tag`; declared here so type checkers accept `tag=N`.
+        super().__init_subclass__(**kwargs)
 
     @classmethod
     def fields(cls) -> tuple[FieldInfo, ...]:

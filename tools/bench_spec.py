@@ -629,7 +629,7 @@ def format_schema_results(rows: Sequence[SchemaBenchRow]) -> str:
     con_missed = [m for m in missed if "construct" in m]
     lines.append("")
     lines.append("ratios are wirekit / baseline, medians of per-batch rates measured in this run")
-    targets = (
+    targets: tuple[tuple[str, list[str]], ...] = (
         (f"fixed-width messages >= {STRUCT_TARGET}x hand-written struct, both ways", fixed_missed),
         (f"every message >= {CONSTRUCT_TARGET:g}x interpreted construct, both ways", con_missed),
     )
