@@ -154,7 +154,7 @@ def sample_messages() -> list[Message]:
             timestamp_us=1_764_000_000_123_456,
             drift_ns=-1500,
             values=[21.5, 21.75, 22.0, 22.25],
-            tags=["roof", "north", "calibrated"],
+            tags=["roof", "north", "calibrated", "v2"],
             calibration=[-3, 0, 12],
             position=Position(lat=52.52, lon=13.405, alt_m=34.5),
             battery_pct=87,

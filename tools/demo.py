@@ -14,7 +14,7 @@ from wirekit.codec import (
     MessageEncoder,
 )
 from wirekit.protocol_spec import DecodeError, EncodeError, Protocol
-from wirekit.protocol_spec.example import EXAMPLE, Heartbeat, Telemetry, sample_messages
+from wirekit.protocol_spec.example import EXAMPLE, Chat, Heartbeat, Telemetry, sample_messages
 
 __all__ = ["run_demo"]
 
@@ -46,7 +46,7 @@ def run_demo(echo: Callable[[str], None] = print, protocol: Protocol = EXAMPLE) 
     telemetry = next(m for m in sample_messages() if isinstance(m, Telemetry))
     good = protocol.encode(telemetry)
     bad_utf8 = bytearray(good)
-    idx = good.index(b"calibrated")
+    idx = good.index(b"\x02v2") + 1  # the 4th tag, Telemetry.tags[3]
     bad_utf8[idx] = 0xFF
     heartbeat = protocol.encode(next(m for m in sample_messages() if isinstance(m, Heartbeat)))
     cases = [
@@ -54,6 +54,7 @@ def run_demo(echo: Callable[[str], None] = print, protocol: Protocol = EXAMPLE) 
         ("trailing garbage", heartbeat + b"\x00\x00"),
         ("unknown tag", b"\x63" + good[1:]),
         ("invalid UTF-8", bytes(bad_utf8)),
+        ("bad enum value", good[:3] + b"\x63" + good[4:]),  # Telemetry.kind = 99
     ]
     for label, data in cases:
         try:
@@ -63,10 +64,7 @@ def run_demo(echo: Callable[[str], None] = print, protocol: Protocol = EXAMPLE) 
             echo(f"   {label:<17} {type(exc).__name__}: {exc}")
     for label, make in [
         ("300 in a u8", lambda: Telemetry(sensor_id=1, kind=1, timestamp_us=0, battery_pct=300)),
-        (
-            "70,000-char text",
-            lambda: Telemetry(sensor_id=1, kind=1, timestamp_us=0, tags=["x" * 70_000]),
-        ),
+        ("70,000-byte text", lambda: Chat(msg_id=1, room="r", text="x" * 70_000)),
     ]:
         try:
             protocol.encode(make())
