@@ -89,11 +89,11 @@ def test_truncation_paths_name_the_field_being_read():
         15: ("Telemetry.values", 14),  # inside the u16 count
         22: ("Telemetry.values[1]", 20),
         40: ("Telemetry.tags[1]", 39),
-        58: ("Telemetry.calibration[1]", 57),
-        61: ("Telemetry.position", 61),
-        66: ("Telemetry.position.lat", 62),
-        80: ("Telemetry.position.alt_m", 78),
-        83: ("Telemetry.battery_pct", 83),
+        61: ("Telemetry.calibration[1]", 60),
+        64: ("Telemetry.position", 64),
+        69: ("Telemetry.position.lat", 65),
+        83: ("Telemetry.position.alt_m", 81),
+        86: ("Telemetry.battery_pct", 86),
     }
     for cut, (path, offset) in cases.items():
         assert_decode_error(EXAMPLE, data[:cut], TruncatedError, path=path, offset=offset)
@@ -258,20 +258,20 @@ BAD_INPUTS = [
     ),
     (
         "presence-Telemetry.position=2",
-        _patched(_TELE, 61, b"\x02"),
+        _patched(_TELE, 64, b"\x02"),
         BadValueError,
         "Telemetry",
         "Telemetry.position",
-        61,
+        64,
         "presence byte must be 0 or 1, got 2",
     ),
     (
         "presence-Telemetry.battery_pct=255",
-        _patched(_TELE, 82, b"\xff"),
+        _patched(_TELE, 85, b"\xff"),
         BadValueError,
         "Telemetry",
         "Telemetry.battery_pct",
-        82,
+        85,
         "got 255",
     ),
     (
@@ -339,11 +339,11 @@ BAD_INPUTS = [
     ),
     (
         "nested-Telemetry.position-cut",
-        _TELE[:70],
+        _TELE[:73],
         TruncatedError,
         "Telemetry",
         "Telemetry.position.lon",
-        70,
+        73,
         "need 8 byte(s), 0 left",
     ),
     (
