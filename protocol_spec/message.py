@@ -12,6 +12,11 @@ nested ``Message`` class, a raw ``construct.Construct``, or
 ``__slots__``, a keyword-only ``__init__`` with defaults, ``__eq__``,
 ``__repr__``, ``__match_args__``, a derived construct ``Struct`` and a
 generated fast path.  A message without ``tag`` can only be nested.
+
+A subclass appends its fields to its base's (one field-bearing base at most);
+a plain ``name = value`` in its body sets a new default for an inherited field,
+validated like any default; any other use of an inherited field's name (a
+method, a property, a re-annotation) is a :class:`SchemaError`.
 """
 
 from __future__ import annotations
@@ -114,6 +119,29 @@ def _is_spec(obj: Any) -> bool:
     )
 
 
+def _check_default(cls_name: str, fname: str, field: Field, default: Any) -> None:
+    """A default that cannot be encoded is a declaration error, not a later surprise."""
+    try:
+        field.write(default, bytearray(), f"{cls_name}.{fname}")
+    except EncodeError as exc:
+        raise SchemaError(
+            f"{cls_name}.{fname}: the default {default!r:.40} cannot be encoded: {exc.reason}"
+        ) from exc
+
+
+def _is_attribute_like(value: Any) -> bool:
+    """Functions, properties, static/class methods: class-body things, never field values."""
+    return callable(value) or hasattr(type(value), "__get__")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, (staticmethod, classmethod, property)):
+        return f"a {type(value).__name__}"
+    if callable(value):
+        return "a method"
+    return "a class attribute"
+
+
 if sys.version_info >= (3, 11):
     from typing import dataclass_transform
 else:  # pragma: no cover - Python 3.10 has no dataclass_transform; it only informs type checkers
@@ -133,12 +161,19 @@ class MessageMeta(type):
     ):
         if ns.get("_wk_root"):
             return super().__new__(mcls, name, bases, ns, **kwargs)
-        inherited: list[FieldInfo] = []
-        for base in bases:
-            inherited.extend(getattr(base, "_wk_fields", ()))
+        field_bases = [b for b in bases if getattr(b, "_wk_fields", ())]
+        if len(field_bases) > 1:
+            # their slots would clash (a builtin "instance lay-out conflict"), and the
+            # wire order of the combined fields would be a guess
+            raise SchemaError(
+                f"{name}: a message cannot inherit fields from more than one base "
+                f"({', '.join(b.__name__ for b in field_bases)}); derive one from the other"
+            )
+        inherited: list[FieldInfo] = list(field_bases[0]._wk_fields) if field_bases else []
         taken = {f.name for f in inherited}
         new: list[tuple[str, Field, Any]] = []
-        for fname, spec in _resolve_annotations(ns).items():
+        annotations = _resolve_annotations(ns)
+        for fname, spec in annotations.items():
             field = _field_of(fname, spec)
             if field is None:
                 continue
@@ -154,19 +189,37 @@ class MessageMeta(type):
             if default is MISSING and isinstance(field, Optional):
                 default = None
             if default is not MISSING:
-                # a default that cannot be encoded is a declaration error, not a later surprise
-                try:
-                    field.write(default, bytearray(), f"{name}.{fname}")
-                except EncodeError as exc:
-                    raise SchemaError(
-                        f"{name}.{fname}: the default {default!r:.40} cannot be encoded: "
-                        f"{exc.reason}"
-                    ) from exc
+                _check_default(name, fname, field, default)
             new.append((fname, field, default))
+        # A plain class attribute named like an inherited field would hide the
+        # field's slot (every instance breaks): an assignment of a value is a new
+        # default, like in a dataclass; anything else (a method, a property, a
+        # ClassVar) is refused.
+        for i, info in enumerate(inherited):
+            if info.name not in ns:
+                continue
+            value = ns[info.name]
+            if info.name in annotations or _is_attribute_like(value):
+                raise SchemaError(
+                    f"{name}.{info.name}: {_describe(value)} would hide the inherited field "
+                    f"{info.name!r} of {field_bases[0].__name__}; re-declaring a field is not "
+                    "supported (a plain `name = value` sets a new default)"
+                )
+            _check_default(name, info.name, info.field, value)
+            del ns[info.name]
+            inherited[i] = dataclasses.replace(info, default=value)
         if tag is not None and (not isinstance(tag, int) or isinstance(tag, bool) or tag < 0):
             raise SchemaError(f"{name}: tag must be a non-negative int, not {tag!r}")
         ns["__slots__"] = tuple(n for n, _, _ in new)
-        cls: Any = super().__new__(mcls, name, bases, ns, **kwargs)
+        try:
+            cls: Any = super().__new__(mcls, name, bases, ns, **kwargs)
+        except TypeError as exc:
+            if "lay-out conflict" not in str(exc):
+                raise
+            raise SchemaError(
+                f"{name}: its bases have incompatible instance layouts ({exc}); a message "
+                "can only mix in classes without __slots__ of their own"
+            ) from exc
 
         infos = list(inherited)
         offset: int | None = sum(f.field.size or 0 for f in inherited)

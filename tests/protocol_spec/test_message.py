@@ -232,6 +232,94 @@ def test_inheritance_appends_fields():
             a: u16
 
 
+class _Base(Message):
+    a: u8
+    b: u16 = 7
+
+
+def test_plain_assignment_overrides_an_inherited_default():
+    class Child(_Base, tag=1):
+        b = 9  # a new default for the inherited field, as a dataclass user expects
+        c: u8
+
+    assert [f.name for f in Child.fields()] == ["a", "b", "c"]
+    assert Child.fields()[1].default == 9 and _Base.fields()[1].default == 7
+    msg = Child(a=1, c=2)
+    assert (msg.a, msg.b, msg.c) == (1, 9, 2)
+    assert Child.decode(b"\x01\x00\x02\x03") == Child(a=1, b=2, c=3)
+    assert _Base(a=1).b == 7
+    assert_roundtrip(Child, msg)
+    assert_roundtrip(Child, Child.decode(b"\x01\x00\x02\x03"))
+
+    class Required(_Base):
+        a = 5  # a default for a field that had none
+
+    assert Required().encode() == b"\x05\x00\x07"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"b": 70_000},  # an overriding default is validated like any other
+        {"b": "x"},
+    ],
+    ids=["out-of-range", "wrong-type"],
+)
+def test_an_unencodable_overriding_default_is_refused(body):
+    with pytest.raises(SchemaError, match=r"Child\.b: the default"):
+        type(Message)("Child", (_Base,), {"__module__": __name__, **body})
+
+
+def _method(self):
+    return 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"b": _method},
+        {"b": property(_method)},
+        {"b": staticmethod(_method)},
+        {"b": classmethod(_method)},
+        {"__annotations__": {"b": ClassVar[int]}, "b": 3},
+    ],
+    ids=["method", "property", "staticmethod", "classmethod", "classvar"],
+)
+def test_other_names_colliding_with_an_inherited_field_are_refused(body):
+    with pytest.raises(SchemaError, match=r"Child\.b: .*inherited field"):
+        type(Message)("Child", (_Base,), {"__module__": __name__, **body})
+
+
+def test_combining_two_field_bearing_bases_is_a_schema_error():
+    class Other(Message):
+        z: u8
+
+    with pytest.raises(SchemaError, match="fields from more than one base"):
+
+        class Both(_Base, Other):
+            pass
+
+    class NoFields(Message):
+        def helper(self):
+            return 2
+
+    class Mixed(_Base, NoFields, tag=4):  # a field-less base is fine
+        c: u8
+
+    assert Mixed(a=1, c=2).helper() == 2
+    assert_roundtrip(Mixed, Mixed(a=1, c=2))
+
+
+def test_a_slotted_mixin_is_a_schema_error():
+    class Slotted:
+        __slots__ = ("q",)
+
+    with pytest.raises(SchemaError, match="layout"):
+
+        class Bad(_Base, Slotted):
+            pass
+
+
 def test_a_message_with_no_fields():
     cls = message_class("Empty", {})
     assert cls.SIZE == 0 and cls().encode() == b""
