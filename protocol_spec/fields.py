@@ -373,8 +373,13 @@ class Enum(Scalar):
 class Flags(Scalar):
     """An ``enum.IntFlag`` stored as an integer field (``u8`` by default).
 
-    With ``strict=True`` (default) bits the flag class does not define are a
+    The defined bits are those of every member, multi-bit members and aliases
+    included.  With ``strict=True`` (default) other bits are a
     :class:`BadEnumValueError` on decode and an :class:`EncodeError` on encode.
+    With ``strict=False`` any value the flag class itself accepts goes through
+    (a class declared ``boundary=enum.STRICT`` still refuses undefined bits,
+    with the same errors).  Encoding takes members of the flag class or plain
+    ints, never members of another enum.
     """
 
     def __init__(
@@ -386,9 +391,10 @@ class Flags(Scalar):
         if not isinstance(base, Int) or base.signed:
             raise SchemaError(f"a flags field's base must be an unsigned integer, not {base!r}")
         mask = 0
-        for member in flag_cls:
+        # not `for member in flag_cls`: on 3.11+ that skips multi-bit members and aliases
+        for member in flag_cls.__members__.values():
             mask |= member.value
-        if mask > base.hi:
+        if mask > base.hi or mask < 0:
             raise SchemaError(f"{flag_cls.__name__} has bits beyond {base.type_name()}")
         self.flag_cls = flag_cls
         self.base = base
@@ -401,6 +407,7 @@ class Flags(Scalar):
         self.pre = self._to_raw
 
     def _from_raw(self, raw: int) -> Any:
+        """raw -> flag value; ``ValueError`` for bits refused by ``strict`` or the flag class."""
         # Constructing an IntFlag goes through enum machinery (~0.4 us); memoise,
         # bounded so that a peer cycling through values cannot grow it forever.
         try:
@@ -408,23 +415,37 @@ class Flags(Scalar):
         except KeyError:
             pass
         if self.strict and raw & ~self.mask:
-            raise ValueError("undefined flag bits")
-        value = self.flag_cls(raw)
+            raise ValueError(
+                f"bits 0x{raw & ~self.mask:x} are not defined in {self.flag_cls.__name__}"
+            )
+        try:
+            value = self.flag_cls(raw)
+        except ValueError:  # e.g. a class declared with boundary=enum.STRICT
+            raise ValueError(
+                f"0x{raw:x} is not a valid {self.flag_cls.__name__} (defined bits 0x{self.mask:x})"
+            ) from None
         if len(self._cache) < 4096:
             self._cache[raw] = value
         return value
 
     def _to_raw(self, value: Any) -> int:
-        if not isinstance(value, int):
-            raise TypeError(
-                f"expected {self.flag_cls.__name__}, got {_type_label(value)} {value!r}"
-            )
+        cls = self.flag_cls
+        if value.__class__ is cls:  # a member or combination: the class made it
+            raw = int(value)
+            if self.strict and raw & ~self.mask:
+                raise ValueError(f"bits 0x{raw & ~self.mask:x} are not defined in {cls.__name__}")
+            return raw
+        if not isinstance(value, int) or (
+            isinstance(value, enum.Enum) and not isinstance(value, cls)
+        ):
+            raise TypeError(f"expected {cls.__name__}, got {_enum_label(value)}")
         raw = int(value)
-        if self.strict and raw & ~self.mask:
-            raise ValueError(
-                f"bits 0x{raw & ~self.mask:x} are not defined in {self.flag_cls.__name__}"
-            )
-        return raw
+        if self.base.lo <= raw <= self.base.hi:
+            # the value decoding these bytes would give must exist: the same checks
+            self._from_raw(raw)
+        elif self.strict and raw & ~self.mask:
+            raise ValueError(f"bits 0x{raw & ~self.mask:x} are not defined in {cls.__name__}")
+        return raw  # out of range: struct refuses it with the usual range error
 
     def type_name(self) -> str:
         return f"flags {self.flag_cls.__name__}({self.base.type_name()})"
@@ -438,7 +459,10 @@ class Flags(Scalar):
                 path,
                 offset,
             )
-        return self._from_raw(raw)
+        try:
+            return self._from_raw(raw)
+        except ValueError as exc:
+            r.fail(BadEnumValueError, str(exc), path, offset)
 
     def to_construct(self) -> construct.Construct:
         return construct.ExprAdapter(
@@ -448,11 +472,20 @@ class Flags(Scalar):
         )
 
     def _from_construct(self, raw: int) -> Any:
-        if self.strict and raw & ~self.mask:
-            raise construct.ValidationError(
-                f"bits 0x{raw & ~self.mask:x} are not defined in {self.flag_cls.__name__}"
-            )
-        return self.flag_cls(raw)
+        try:
+            return self._from_raw(raw)
+        except ValueError as exc:
+            raise construct.ValidationError(str(exc)) from None
+
+
+def _enum_label(value: Any) -> str:
+    """``OtherFlag.A`` for an enum member, ``type value`` otherwise."""
+    if isinstance(value, enum.Enum):
+        name = value.name
+        if name:
+            return f"{type(value).__name__}.{name}"
+        return f"{type(value).__name__}({value.value!r})"
+    return f"{_type_label(value)} {value!r}"
 
 
 # --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from wirekit.protocol_spec import (
     Array,
+    BadEnumValueError,
     Bytes,
     EncodeError,
     Enum,
@@ -282,6 +283,85 @@ def test_flags_lenient_keeps_undefined_bits():
     back = cls.decode(b"\x31")
     assert int(back.value) == 0x31
     assert Feature.COMPRESSION in back.value
+
+
+class MultiBit(enum.IntFlag):
+    LOW = 1
+    HIGH = 0x30  # a multi-bit member: not yielded by iterating the class on 3.11+
+
+
+class OtherFlag(enum.IntFlag):
+    A = 1
+    B = 2
+
+
+class OtherEnum(enum.IntEnum):
+    A = 1
+
+
+def test_flags_with_a_multi_bit_member():
+    field = Flags(MultiBit)
+    assert field.mask == 0x31
+    cls = message_with(field)
+    for value in (MultiBit.HIGH, MultiBit.HIGH | MultiBit.LOW, MultiBit(0)):
+        assert_roundtrip(cls, cls(value=value))
+    assert cls.decode(b"\x30").value == MultiBit.HIGH
+    assert cls(value=0x31).encode() == b"\x31"
+    assert_decode_error(cls, b"\x02", BadEnumValueError, path="One_Flags.value", offset=0)
+    with pytest.raises(EncodeError, match="0x2"):
+        cls(value=2).encode()
+
+
+def _strict_boundary_flag():
+    if not hasattr(enum, "STRICT"):  # pragma: no cover - Python 3.10 has no flag boundaries
+        pytest.skip("enum.STRICT is Python 3.11+")
+
+    class StrictBits(enum.IntFlag, boundary=enum.STRICT):
+        A = 1
+        B = 2
+
+    return StrictBits
+
+
+def test_lenient_flags_of_a_flag_class_that_refuses_undefined_bits():
+    flag_cls = _strict_boundary_flag()
+    cls = message_class("G", {"f": Flags(flag_cls, strict=False)})
+    assert cls.decode(b"\x03").f == flag_cls.A | flag_cls.B
+    # the flag class itself refuses bit 3: a decode error, not a builtin ValueError
+    exc = assert_decode_error(cls, b"\x08", BadEnumValueError, path="G.f", offset=0)
+    assert "StrictBits" in str(exc)
+    # and encoding refuses what decoding could never give back, on every path
+    msg = cls(f=8)
+    with pytest.raises(EncodeError) as info:
+        msg.encode()
+    assert info.value.path == "G.f" and "StrictBits" in str(info.value)
+    with pytest.raises(EncodeError):
+        cls._wk_careful_write(msg, bytearray(), "G")
+    with pytest.raises(Exception):  # noqa: B017 - the fast path may fail any way
+        cls._wk_fast_write(msg, bytearray())
+    assert_roundtrip(cls, cls(f=flag_cls.B))
+    assert cls(f=3).encode() == b"\x03"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [OtherFlag.A, OtherFlag.A | OtherFlag.B, OtherEnum.A, Feature],
+    ids=["other-flag", "other-flag-combined", "other-intenum", "the-class"],
+)
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "lenient"])
+def test_flags_refuse_members_of_other_enums(value, strict):
+    cls = message_with(Flags(Feature, strict=strict))
+    msg = cls(value=value)
+    with pytest.raises(EncodeError, match=r"expected Feature, got") as info:
+        msg.encode()
+    assert info.value.path == "One_Flags.value"
+    with pytest.raises(EncodeError) as careful:
+        cls._wk_careful_write(msg, bytearray(), cls.__name__)
+    assert str(careful.value) == str(info.value)
+    with pytest.raises(Exception):  # noqa: B017 - the fast path may fail any way
+        cls._wk_fast_write(msg, bytearray())
+    if isinstance(value, enum.Enum) and "|" not in repr(value):
+        assert f"{type(value).__name__}.{value.name}" in str(info.value)
 
 
 # ------------------------------------------------------------------ varints
