@@ -14,6 +14,8 @@ It never reads a socket, never blocks and keeps no state outside itself.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from .buffer import ReceiveBuffer
 from .errors import DecoderClosed, FramingError
 from .events import DamagedFrame, Event, Resynced, SyncLost
@@ -53,11 +55,18 @@ class StreamDecoder:
 
     * delimited framing **resynchronises**: bytes up to and including the next
       delimiter are discarded, a :class:`Resynced` event marks where frames resume,
-      and decoding goes on.  Bytes already buffered are processed by the next
-      ``feed`` (``feed(b"")`` will do);
+      and decoding goes on.  The rest of the chunk is resync-scanned and framed at
+      once, exactly as if it were fed later; what it yields (events, and any further
+      framing errors) is queued and delivered, in stream order, by the next call --
+      ``feed(b"")``, or ``feed_gap``/``feed_eof``, whose own effect applies after the
+      queued bytes.  Any call may so raise a queued error (its ``frames`` are the
+      events before it); call again for the rest (``feed(b"")``, or ``feed_eof()``
+      after EOF).  The events and errors are therefore the same however the stream
+      is chunked, gaps and EOF included;
     * every other framer is **closed**: any later ``feed``/``feed_gap``/``feed_eof``
-      raises :class:`~wirekit.codec.DecoderClosed` (caused by the first error).
-      A wrong frame is never delivered.
+      raises :class:`~wirekit.codec.DecoderClosed` (caused by the first error), and
+      ``position`` is the offset after the last byte fed.  A wrong frame is never
+      delivered.
 
     **Gaps** (:meth:`feed_gap`) add :class:`DamagedFrame`, :class:`SyncLost` and
     :class:`Resynced` events to what ``feed``/``feed_gap`` return; without gaps only
@@ -74,6 +83,7 @@ class StreamDecoder:
         "_discarded",
         "_error",
         "_start",
+        "_queue",
     )
 
     def __init__(self, framer: Framer, *, offset: int = 0, copy: bool = True) -> None:
@@ -90,6 +100,7 @@ class StreamDecoder:
         self._discarded = 0
         self._error: BaseException | None = None
         self._start = offset
+        self._queue: list = []  # delimited: events/errors found after an error, undelivered
 
     # ------------------------------------------------------------ inspection
     @property
@@ -120,53 +131,142 @@ class StreamDecoder:
         :class:`Frame` objects).  Raises a ``FramingError`` if the stream breaks the
         framing rules (see the class docstring for the state afterwards)."""
         if type(data) is not bytes:
-            # memoryview() rejects str/int; bytes() copies so the caller may reuse
-            # (or mutate) its buffer.
+            # memoryview() rejects str/int; bytes() copies the raw bytes (whatever the
+            # view's item format) so the caller may reuse (or mutate) its buffer.
             data = bytes(memoryview(data))
-        if self._mode:
+        if self._mode or self._queue:
             return self._feed_special(data)
+        if self._buf.data:
+            return self._feed_buffered(data, [])
+        if not data:
+            return []
+        return self._frame(data, [], 0)
+
+    def _feed_buffered(self, data: bytes, out: list) -> list:
+        """``data`` continues the incomplete frame in the buffer."""
         buf = self._buf
-        if buf.data:
+        framer = self.framer
+        if not framer._need_is_size:
+            # Delimited/shutdown-terminated: the framer decides from the whole buffer.
             buf.data += data
             try:
-                need = self.framer._wait(buf.data, self._need, buf.offset)
+                need = framer._wait(buf.data, self._need, buf.offset)
             except FramingError as exc:
-                self._fail(exc, [], None)
-                raise
+                return self._fail(exc, out, None, 0, 0)
             if need >= 0:
                 self._need = need
-                return []
-            data = buf.take()
-        elif not data:
-            return []
-        return self._frame(data, [])
+                return out
+            return self._frame(buf.take(), out, 0)
+        # Length-based framers: ``need`` is the size the buffered frame must reach
+        # before _scan can say more (its header, then the whole frame).  Copy only
+        # that much of ``data`` into the buffer, so a limit is checked the moment the
+        # length is known -- before the rest of a big chunk is copied anywhere.
+        pos = 0
+        n = len(data)
+        while True:
+            k = self._need - len(buf.data)
+            if k > n - pos:
+                buf.data += memoryview(data)[pos:] if pos else data
+                try:
+                    self._need = framer._wait(buf.data, self._need, buf.offset)
+                except FramingError as exc:
+                    return self._fail(exc, out, None, 0, 0)
+                return out
+            buf.data += memoryview(data)[pos : pos + k]
+            pos += k
+            self._frame(buf.take(), out, 0, n - pos)
+            if not buf.data:
+                return self._frame(data, out, pos) if pos < n else out
 
-    def _frame(self, chunk: bytes, out: list) -> list:
+    def _frame(self, chunk: bytes, out: list, pos: int, unfed: int = 0) -> list:
+        """Frame ``chunk[pos:]`` (the buffer is empty and ``buf.offset`` is the
+        absolute offset of ``chunk[pos]``); buffer the incomplete rest.  ``unfed``:
+        bytes of the current ``feed`` after ``chunk`` (for the position after an
+        error)."""
         buf = self._buf
+        base = buf.offset - pos
         try:
-            pos, need = self.framer._scan(
-                chunk, chunk if self.copy else memoryview(chunk), 0, buf.offset, out
+            end, need = self.framer._scan(
+                chunk, chunk if self.copy else memoryview(chunk), pos, base, out
             )
         except FramingError as exc:
-            self._fail(exc, out, chunk)
-            raise
-        buf.keep(chunk, pos)  # compaction: once per feed
+            return self._fail(exc, out, chunk, base, unfed)
+        buf.offset = base + end
+        if end < len(chunk):  # compaction: once per feed
+            buf.data += memoryview(chunk)[end:]
         self._need = need
         return out
 
-    def _fail(self, exc: FramingError, out: list, chunk: bytes | None) -> None:
-        exc.frames = out
+    def _fail(
+        self, exc: FramingError, out: list, chunk: bytes | None, base: int, unfed: int
+    ) -> NoReturn:
+        """A framing error at ``exc.offset``: ``chunk`` (absolute offset ``base``) is
+        what was being framed, or ``None`` if it is the buffer.  Raises."""
         buf = self._buf
-        if self.framer.gap_action == GAP_RESYNC:
-            if chunk is not None:  # keep the bad frame onward as the region to discard
-                at = exc.offset if exc.offset is not None else buf.offset
-                buf.keep(chunk, at - buf.offset)
-            self._mode = _RESYNC
-            self._discarded = 0
-        else:
-            buf.clear()
+        if chunk is None:
+            base = buf.offset
+            chunk = buf.take()
+        if self.framer.gap_action != GAP_RESYNC:
+            exc.frames = out
+            buf.data.clear()
+            buf.offset = base + len(chunk) + unfed  # position: the next byte to be fed
             self._mode = _CLOSED
             self._error = exc
+            raise exc
+        # Delimited: resync-scan the rest of the chunk now, so that what follows the
+        # error is framed exactly as if it had been fed later (whatever the chunking,
+        # and before any gap or EOF); the results wait in the queue.
+        out.append(exc)
+        self._discarded = 0
+        self._resync(chunk, exc.offset - base if exc.offset is not None else 0, base, out)
+        self._deliver(out)
+        raise AssertionError("unreachable")  # _deliver raised exc (or an earlier error)
+
+    def _resync(self, chunk: bytes, pos: int, base: int, out: list) -> None:
+        """Delimited, out of sync: discard ``chunk[pos:]`` up to and including the next
+        delimiter, then frame on.  Appends events and further framing errors to
+        ``out``; leaves the buffer and mode as after feeding ``chunk``."""
+        buf = self._buf
+        delim: bytes = self.framer.delimiter  # type: ignore[attr-defined]
+        dl = len(delim)
+        src = chunk if self.copy else memoryview(chunk)
+        while True:
+            i = chunk.find(delim, pos)
+            if i < 0:
+                keep = max(pos, len(chunk) - (dl - 1))  # a partial delimiter may end it
+                self._discarded += keep - pos
+                buf.offset = base + keep
+                if keep < len(chunk):
+                    buf.data += memoryview(chunk)[keep:]
+                self._mode = _RESYNC
+                return
+            drop = i + dl
+            out.append(Resynced(base + drop, self._discarded + drop - pos))
+            self._discarded = 0
+            self._mode = _OPEN
+            try:
+                end, need = self.framer._scan(chunk, src, drop, base, out)
+            except FramingError as exc:
+                exc.frames = []  # set when delivered
+                out.append(exc)
+                pos = exc.offset - base if exc.offset is not None else drop
+                continue
+            buf.offset = base + end
+            if end < len(chunk):
+                buf.data += memoryview(chunk)[end:]
+            self._need = need
+            return
+
+    def _deliver(self, items: list) -> list:
+        """Return ``items`` up to the first framing error among them; raise that error
+        (``exc.frames`` = the events before it) and queue the rest for the next call."""
+        for i, item in enumerate(items):
+            if isinstance(item, FramingError):
+                self._queue = items[i + 1 :]
+                item.frames = items[:i]
+                raise item
+        self._queue = []
+        return items
 
     def _closed(self) -> DecoderClosed:
         if self._mode == _EOF:
@@ -183,35 +283,27 @@ class StreamDecoder:
         buf = self._buf
         if mode >= _CLOSED:
             raise self._closed()
+        out: list = self._queue
+        self._queue = []
         if mode in (_STOPPED, _TO_EOF):
             buf.offset += len(data)
-            return []
-        out: list = []
+            return self._deliver(out)
         if mode == _SKIP:
             k = min(self._skip, len(data))
             self._skip -= k
             buf.offset += k
             if self._skip:
-                return out
+                return self._deliver(out)
             self._mode = _OPEN
-            data = data[k:]
-            return self._frame(data, out) if data else out
-        # _RESYNC (delimited framing only)
-        delim: bytes = self.framer.delimiter  # type: ignore[attr-defined]
-        buf.data += data
-        i = buf.data.find(delim)
-        if i < 0:
-            drop = len(buf.data) - (len(delim) - 1)  # a partial delimiter may end it
-            if drop > 0:
-                buf.discard(drop)
-                self._discarded += drop
-            return out
-        drop = i + len(delim)
-        buf.discard(drop)
-        out.append(Resynced(buf.offset, self._discarded + drop))
-        self._discarded = 0
-        self._mode = _OPEN
-        return self._frame(buf.take(), out) if buf.data else out
+            return self._deliver(self._frame(data, out, k) if k < len(data) else out)
+        if mode == _OPEN:  # events were queued after an error
+            if buf.data:
+                return self._deliver(self._feed_buffered(data, out))
+            return self._deliver(self._frame(data, out, 0) if data else out)
+        # _RESYNC (delimited framing only): at most a partial delimiter is buffered
+        chunk = buf.take() + data if buf.data else data
+        self._resync(chunk, 0, buf.offset, out)
+        return self._deliver(out)
 
     # ------------------------------------------------------------------- gap
     def feed_gap(self, n: int) -> list[Event]:
@@ -238,27 +330,29 @@ class StreamDecoder:
         buf = self._buf
         if mode >= _CLOSED:
             raise self._closed()
+        out: list = self._queue  # what an earlier error left undelivered comes first
+        self._queue = []
         if n == 0:
-            return []
+            return self._deliver(out)
         if mode in (_STOPPED, _TO_EOF):
             buf.offset += n
-            return []
+            return self._deliver(out)
         if mode == _RESYNC:
             # A partial delimiter before the gap cannot join bytes after it.
             self._discarded += buf.clear(n)
-            return []
+            return self._deliver(out)
         if mode == _SKIP:
             if n <= self._skip:
                 self._skip -= n
                 buf.offset += n
                 if not self._skip:
                     self._mode = _OPEN
-                return []
+                return self._deliver(out)
             n -= self._skip
             buf.offset += self._skip
             self._skip = 0
             self._mode = _OPEN
-        return self._gap(n, [])
+        return self._deliver(self._gap(n, out))
 
     def _gap(self, n: int, events: list) -> list:
         framer = self.framer
@@ -317,28 +411,37 @@ class StreamDecoder:
         Between frames: clean, returns ``[]`` (shutdown-terminated framing returns
         its one :class:`Frame`, or a :class:`DamagedFrame` after a gap).  Inside a
         frame: raises :class:`~wirekit.codec.TruncatedStream` naming the bytes
-        expected and received.  The decoder is closed afterwards; calling
+        expected and received.  Events queued after a delimited framing error come
+        first (see the class docstring); if one of them is an error it is raised and
+        the rest, EOF's result included, comes from calling ``feed_eof`` again.  The
+        decoder is closed afterwards; once everything is delivered, calling
         ``feed_eof`` again returns ``[]``.
         """
         mode = self._mode
+        out: list = self._queue  # what an earlier error left undelivered comes first
+        self._queue = []
         if mode == _EOF:
-            return []
+            return self._deliver(out)
         if mode == _CLOSED:
             raise self._closed()
         self._mode = _EOF
         buf = self._buf
         if mode == _TO_EOF:
-            return [DamagedFrame(self._start, buf.offset - self._start, "bytes lost in a gap")]
+            out.append(DamagedFrame(self._start, buf.offset - self._start, "bytes lost in a gap"))
+            return self._deliver(out)
         if mode != _OPEN:
-            return []
+            # stopped, skipping, or resyncing (at most a partial delimiter is buffered)
+            buf.clear()
+            return self._deliver(out)
         offset = buf.offset
         chunk = buf.take()
         buf.offset += len(chunk)
         try:
-            return self.framer._eof(chunk, self._need, offset)
+            out.extend(self.framer._eof(chunk, self._need, offset))
         except FramingError as exc:
             self._error = exc
-            raise
+            out.append(exc)
+        return self._deliver(out)
 
     def __repr__(self) -> str:
         return (

@@ -50,6 +50,7 @@ class Delimited(Framer):
     __slots__ = ("delimiter",)
     _repr_fields = ("delimiter", "max_frame")
     gap_action = GAP_RESYNC
+    _need_is_size = False  # need = bytes already searched
 
     def __init__(self, delimiter: bytes = b"\n", *, max_frame: int = DEFAULT_MAX_FRAME) -> None:
         if not isinstance(delimiter, (bytes, bytearray)) or not delimiter:

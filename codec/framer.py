@@ -67,6 +67,12 @@ class Framer:
     gap_action: str = GAP_STOP
     #: True if a stream carries exactly one frame (ShutdownTerminated).
     single_message: bool = False
+    #: True if the ``need`` of :meth:`_scan` is the size the incomplete frame must
+    #: reach before ``_scan`` can say more (its header, then the whole frame): the
+    #: decoder then copies no more of a chunk than that into its buffer, so a limit is
+    #: checked before a big chunk is copied.  False for framers that override
+    #: :meth:`_wait` with another meaning of ``need``.
+    _need_is_size: bool = True
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Immutable once set: decoders sharing a framer must not see it change (and
@@ -108,7 +114,8 @@ class Framer:
 
     def _wait(self, buf: bytearray, need: int, base: int) -> int:
         """``buf`` (an incomplete frame, starting at absolute ``base``) just grew.
-        Return ``-1`` if :meth:`_scan` can make progress, else the updated ``need``.
+        Return ``-1`` if :meth:`_scan` can make progress, else the updated ``need``;
+        may raise a ``FramingError`` as soon as the bytes so far break a rule.
         Must cost O(new bytes), not O(len(buf))."""
         return -1 if len(buf) >= need else need
 

@@ -36,6 +36,7 @@ class ShutdownTerminated(Framer):
     __slots__ = ()
     gap_action = GAP_TO_EOF
     single_message = True  # an Encoder refuses a second message
+    _need_is_size = False
 
     def __init__(self, *, max_frame: int = DEFAULT_MAX_FRAME) -> None:
         self.max_frame = check_max_frame(max_frame)

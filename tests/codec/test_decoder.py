@@ -19,6 +19,7 @@ from wirekit.codec import (
     ShutdownTerminated,
     StreamDecoder,
     TruncatedStream,
+    TypeLength,
 )
 from wirekit.protocol_spec.errors import DecodeError, WirekitError
 
@@ -204,6 +205,25 @@ def test_framing_error_closes_decoder_and_later_calls_raise_decoder_closed():
             call()
         assert closed.value.__cause__ is info.value
         assert isinstance(closed.value, DecodeError)
+
+
+@pytest.mark.parametrize(
+    "framer,stream",
+    [
+        (LengthPrefixed(width=1, max_frame=3), b"\x01a\x09" + b"x" * 9),
+        (TypeLength({1: 2}), b"\x01a\x07abc"),
+        (ShutdownTerminated(max_frame=3), b"abcdef"),
+    ],
+)
+def test_position_after_a_closing_error_is_the_next_byte_to_be_fed(framer, stream):
+    for chunks in tr(stream):
+        dec = StreamDecoder(framer)
+        fed = 0
+        with pytest.raises(FramingError):
+            for chunk in chunks:
+                fed += len(chunk)
+                dec.feed(chunk)
+        assert (dec.position, dec.buffered, dec.state) == (fed, 0, "closed"), chunks
 
 
 def test_one_decoders_error_does_not_disturb_another_sharing_the_framer():

@@ -7,9 +7,12 @@ import pytest
 from wirekit.codec import (
     Delimited,
     DelimiterNotFound,
+    Frame,
     FrameTooLarge,
+    FramingError,
     Resynced,
     StreamDecoder,
+    SyncLost,
     TruncatedStream,
 )
 from wirekit.protocol_spec.errors import EncodeError
@@ -100,3 +103,77 @@ def test_encode_limits_and_validation():
     for bad in (b"", "x", None):
         with pytest.raises(ValueError):
             Delimited(bad)
+
+
+# ------------------------------------------------ errors, then gaps and EOF
+EOF_ = None
+
+
+def run_ops(dec, ops) -> list:
+    """Apply feed (bytes), feed_gap (int) and feed_eof (None); an error is recorded in
+    place (after ``exc.frames``) and the rest is collected by calling again."""
+    events: list = []
+
+    def call(fn, *args) -> bool:
+        try:
+            events.extend(fn(*args))
+        except FramingError as exc:
+            events.extend(exc.frames)
+            events.append((type(exc).__name__, exc.offset))
+            return True
+        return False
+
+    for op in ops:
+        if op is EOF_:
+            while call(dec.feed_eof):
+                pass
+        else:
+            again = call(dec.feed_gap, op) if isinstance(op, int) else call(dec.feed, op)
+            while again:
+                again = call(dec.feed, b"")
+    return events
+
+
+STREAM = b"TOOLONG\nok\nWAYTOOLONG\n\nfin\npa"
+FRAMER = Delimited(b"\n", max_frame=3)
+BEFORE_EOF = [
+    ("DelimiterNotFound", 0),
+    Resynced(8, 8),
+    Frame(b"ok", 8, 8),
+    ("DelimiterNotFound", 11),
+    Resynced(22, 11),
+    Frame(b"", 22, 22),
+    Frame(b"fin", 23, 23),
+]
+
+
+def test_bytes_after_an_error_are_framed_before_eof_whatever_the_chunking():
+    for chunks in tr(STREAM):
+        events = run_ops(StreamDecoder(FRAMER), [*chunks, EOF_])
+        assert events == [*BEFORE_EOF, ("TruncatedStream", 27)], chunks
+
+
+def test_bytes_after_an_error_then_gap_then_more_whatever_the_chunking():
+    tail = [3, b"x\nend\n", EOF_]
+    for chunks in tr(STREAM):
+        events = run_ops(StreamDecoder(FRAMER), [*chunks, *tail])
+        assert events == [
+            *BEFORE_EOF,
+            SyncLost(
+                27, "resync", "3 bytes lost at offset 29; discarding up to the next delimiter"
+            ),
+            Resynced(34, 4),
+            Frame(b"end", 34, 34),
+        ], chunks
+
+
+def test_feed_eof_and_feed_gap_after_an_error_return_what_the_rest_of_the_chunk_held():
+    dec = StreamDecoder(FRAMER)
+    with pytest.raises(DelimiterNotFound):
+        dec.feed(b"TOOLONG\nok\n")
+    assert dec.feed_eof() == [Resynced(8, 8), Frame(b"ok", 8, 8)]
+    gap = StreamDecoder(FRAMER)
+    with pytest.raises(DelimiterNotFound):
+        gap.feed(b"TOOLONG\nok\n")
+    assert gap.feed_gap(2)[:2] == [Resynced(8, 8), Frame(b"ok", 8, 8)]
+    assert gap.feed(b"x\nfin\n") == [Resynced(15, 2), Frame(b"fin", 15, 15)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import tracemalloc
 
 import pytest
 
@@ -250,9 +251,44 @@ def test_64_mib_frame_in_1_kib_chunks_is_not_rescanned_or_recopied():
     frames = []
     for i in range(0, len(stream), 1024):
         frames.extend(dec.feed(view[i : i + 1024]))
-    # One scan reads the prefix, one delivers the frame once it is complete: the
-    # pending bytes are only appended in between (no per-feed copy of the buffer).
-    assert len(framer.scans) == 2
+    # One scan reads the prefix, one delivers the frame once it is complete, one frames
+    # the rest of that last chunk: the pending bytes are only appended in between (no
+    # per-feed copy of the buffer).
+    assert len(framer.scans) == 3
     assert [len(f.data) for f in frames] == [size, 1]
     assert frames[0].data == body
     del body, stream, view, frames
+
+
+@pytest.mark.parametrize("buffered", [b"", b"\x00", b"\x00\x00\x00"])
+def test_max_frame_is_checked_before_a_big_chunk_is_copied(buffered):
+    chunk = (b"\x00\x00\x00\xff"[len(buffered) :]) + bytes(8_000_000)
+    dec = StreamDecoder(LengthPrefixed(max_frame=10))
+    if buffered:
+        assert dec.feed(buffered) == []
+    tracemalloc.start()
+    try:
+        with pytest.raises(FrameTooLarge) as info:
+            dec.feed(chunk)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.offset == 0 and info.value.length == 255
+    assert peak < 1_000_000  # not one copy of the 8 MB chunk
+    assert dec.position == len(buffered) + len(chunk)  # the next byte to be fed
+
+
+def test_a_big_chunk_completing_a_buffered_frame_is_not_copied_whole():
+    framer = LengthPrefixed(width=2)
+    rest = framer.encode(b"x" * 60_000) * 100  # 6 MB of frames after the first
+    chunk = b"\x02ab" + rest
+    dec = StreamDecoder(framer)
+    assert dec.feed(b"\x00") == []
+    tracemalloc.start()
+    try:
+        frames = dec.feed(chunk)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [len(f.data) for f in frames] == [2] + [60_000] * 100
+    assert peak < len(rest) + 1_000_000  # the frames themselves, no copy of the chunk
