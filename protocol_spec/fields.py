@@ -742,7 +742,8 @@ class String(Bytes):
         if not isinstance(value, str):
             raise EncodeError(f"expected str, got {_type_label(value)} {value!r:.40}", path=path)
         try:
-            data = value.encode("utf-8")
+            # str.encode, not value.encode: a subclass may override encode (both paths)
+            data = str.encode(value, "utf-8")
         except UnicodeEncodeError as exc:
             raise EncodeError(f"not encodable as UTF-8: {exc.reason}", path=path) from exc
         self._check_len(len(data), path, "string (UTF-8)")
@@ -753,12 +754,11 @@ class String(Bytes):
         self._gen_body_read(g, target, decode=True)
 
     def gen_write(self, g: Gen, expr: str) -> None:
-        s, t = g.tmp("s"), g.tmp()
-        g.emit(f"{s} = {expr}")
-        # not just `.encode()`: any object with an encode method would get through
-        with g.block(f"if {s}.__class__ is not str:"):
-            g.emit("raise TypeError")
-        g.emit(f"{t} = {s}.encode('utf-8')")
+        t = g.tmp()
+        # str.encode(x): a TypeError for anything but a str (an object with an
+        # ``encode`` method does not get through), and a str subclass overriding
+        # ``encode`` is encoded as its text, exactly like the careful path does
+        g.emit(f"{t} = {g.const(str.encode, 'senc')}({expr}, 'utf-8')")
         self._gen_body_write(g, t)
 
     def to_construct(self) -> construct.Construct:

@@ -285,6 +285,34 @@ def test_flags_lenient_keeps_undefined_bits():
     assert Feature.COMPRESSION in back.value
 
 
+class LyingStr(str):
+    """A str whose ``encode`` lies: wirekit must encode the text itself."""
+
+    def encode(self, encoding="utf-8", errors="strict"):
+        return 12
+
+
+class OtherBytesStr(str):
+    def encode(self, encoding="utf-8", errors="strict"):
+        return b"something else entirely"
+
+
+@pytest.mark.parametrize("str_cls", [LyingStr, OtherBytesStr])
+@pytest.mark.parametrize("field", [String(u8), String(varuint)], ids=["u8", "varuint"])
+def test_str_subclass_overriding_encode_is_encoded_as_its_text(field, str_cls):
+    cls = message_with(field)
+    msg = cls(value=str_cls("héllo"))
+    expected = b"\x06h\xc3\xa9llo"
+    assert msg.encode() == expected
+    careful, fast = bytearray(), bytearray()
+    cls._wk_careful_write(msg, careful, cls.__name__)
+    cls._wk_fast_write(msg, fast)
+    assert bytes(careful) == bytes(fast) == expected
+    assert cls.decode(expected) == cls(value="héllo")
+    with pytest.raises(EncodeError, match="UTF-8"):
+        cls(value=str_cls("\ud800")).encode()
+
+
 class MultiBit(enum.IntFlag):
     LOW = 1
     HIGH = 0x30  # a multi-bit member: not yielded by iterating the class on 3.11+
