@@ -2,7 +2,8 @@
 
 "...the first 5 characters [...] are the length, in decimal, zero-padded" -- here a
 fixed number of ASCII digits (``digits``, default 5) gives the body length.  A
-non-digit in the prefix is a framing error (``BadLengthPrefix``), never a guess.
+non-digit in the prefix is a framing error (``BadLengthPrefix``), never a guess,
+raised as soon as it arrives (not once all the digits are in).
 """
 
 from __future__ import annotations
@@ -67,7 +68,17 @@ class AsciiLength(Framer):
                 return pos, d + size
             append(new_frame(Frame, (src[start:end], base + pos, base + start, b"")))
             pos = end
+        if pos < n:  # part of a prefix: refuse a non-digit now, not when all arrived
+            prefix = data[pos:n]
+            if not prefix.isdigit():
+                raise self._bad(data, pos, base, prefix)
         return pos, d
+
+    def _wait(self, buf: bytearray, need: int, base: int) -> int:
+        if len(buf) < self.digits and not buf.isdigit():  # still inside the prefix
+            prefix = bytes(buf)
+            raise self._bad(prefix, 0, base, prefix)
+        return -1 if len(buf) >= need else need
 
     def _frame_length(self, head: bytes) -> int | None:
         prefix = head[: self.digits]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from wirekit.codec import AsciiLength, BadLengthPrefix, FrameTooLarge, StreamDecoder
+from wirekit.codec import (
+    AsciiLength,
+    BadLengthPrefix,
+    FrameTooLarge,
+    StreamDecoder,
+    TruncatedStream,
+)
 from wirekit.protocol_spec.errors import EncodeError
 
 from .codec_helpers import bodies_of, feed_chunks, tr
@@ -33,6 +39,27 @@ def test_non_digit_is_a_framing_error(prefix):
             feed_chunks(dec, chunks)
         assert info.value.offset == 6
         assert "non-digit" in str(info.value)
+
+
+@pytest.mark.parametrize("partial", [b"1x", b"x", b"00 ", b"-"])
+def test_non_digit_is_refused_as_soon_as_it_arrives(partial):
+    # Before all five digits are in: at EOF it is a bad prefix, not a truncation, and
+    # a gap after it cannot hide it.
+    for chunks in tr(b"00001a" + partial):
+        dec = StreamDecoder(AsciiLength())
+        with pytest.raises(BadLengthPrefix) as info:
+            for chunk in chunks:
+                dec.feed(chunk)
+        assert info.value.offset == 6 and "non-digit" in str(info.value), chunks
+        assert dec.state == "closed"
+
+
+def test_digits_so_far_are_fine_and_a_short_prefix_is_truncated_at_eof():
+    dec = StreamDecoder(AsciiLength())
+    for byte in b"012":
+        assert dec.feed(bytes([byte])) == []
+    with pytest.raises(TruncatedStream):
+        dec.feed_eof()
 
 
 def test_max_frame_and_digit_limit():
