@@ -33,7 +33,7 @@ class AsciiLength(Framer):
         self.max_frame = min(check_max_frame(max_frame), 10**digits - 1)
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
-        check_body(body)
+        body = check_body(body)
         self._no_header(header)
         if len(body) > self.max_frame:
             raise EncodeError(

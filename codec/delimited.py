@@ -59,7 +59,7 @@ class Delimited(Framer):
         self.max_frame = check_max_frame(max_frame)
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
-        check_body(body)
+        body = check_body(body)
         self._no_header(header)
         body = bytes(body)
         if len(body) > self.max_frame:

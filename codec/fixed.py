@@ -27,7 +27,7 @@ class FixedLength(Framer):
         self.max_frame = size
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
-        check_body(body)
+        body = check_body(body)
         self._no_header(header)
         if len(body) != self.size:
             raise EncodeError(f"body must be exactly {self.size} bytes, got {len(body)}")

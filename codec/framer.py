@@ -45,9 +45,18 @@ def check_max_frame(max_frame: Any) -> int:
     return max_frame
 
 
-def check_body(body: Any) -> ByteString:
+def check_body(body: Any, what: str = "a frame body") -> ByteString:
+    """``body`` as bytes-like whose ``len`` and indexing count bytes: a memoryview
+    of any other shape or item format (``cast("I")``, 2-D, ``'c'``, ``'b'``) becomes
+    a flat unsigned-byte view of the same bytes (a copy only if not contiguous)."""
+    if type(body) is bytes:
+        return body
     if not isinstance(body, (bytes, bytearray, memoryview)):
-        raise TypeError(f"a frame body must be bytes-like, not {type(body).__name__}")
+        raise TypeError(f"{what} must be bytes-like, not {type(body).__name__}")
+    if isinstance(body, memoryview) and (
+        body.format != "B" or body.ndim != 1 or not body.c_contiguous
+    ):
+        body = body.cast("B") if body.c_contiguous else memoryview(body.tobytes())
     return body
 
 

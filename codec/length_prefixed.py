@@ -95,7 +95,8 @@ class LengthPrefixed(Framer):
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
         """``header + prefix + body``; ``EncodeError`` if the header has the wrong size,
         the body exceeds ``max_frame`` or its length does not fit the prefix."""
-        check_body(body)
+        body = check_body(body)
+        header = check_body(header, "a frame header")
         if len(header) != self.header:
             raise EncodeError(f"header must be exactly {self.header} bytes, got {len(header)}")
         size = len(body)

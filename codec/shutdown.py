@@ -43,7 +43,7 @@ class ShutdownTerminated(Framer):
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
         """The body itself; the sender must then half-close (``shutdown(SHUT_WR)``)."""
-        check_body(body)
+        body = check_body(body)
         self._no_header(header)
         if len(body) > self.max_frame:
             raise EncodeError(f"body of {len(body)} bytes exceeds max_frame {self.max_frame}")

@@ -65,7 +65,7 @@ class TypeLength(Framer):
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
         """Check that ``body`` (tag included) starts with a known tag and has that
         tag's size; the frame is the body itself."""
-        check_body(body)
+        body = check_body(body)
         self._no_header(header)
         if len(body) < self.tag_width:
             raise EncodeError(f"body of {len(body)} bytes has no {self.tag_width}-byte tag")

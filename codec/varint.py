@@ -42,7 +42,7 @@ class VarintLength(Framer):
         self.max_frame = check_max_frame(max_frame)
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
-        check_body(body)
+        body = check_body(body)
         self._no_header(header)
         if len(body) > self.max_frame:
             raise EncodeError(f"body of {len(body)} bytes exceeds max_frame {self.max_frame}")

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from array import array
+
 import pytest
 
-from wirekit.codec import Delimited, Encoder, LengthPrefixed, ShutdownTerminated
+from wirekit.codec import (
+    AsciiLength,
+    Delimited,
+    Encoder,
+    FixedLength,
+    LengthPrefixed,
+    ShutdownTerminated,
+    StreamDecoder,
+    TypeLength,
+    VarintLength,
+)
 from wirekit.protocol_spec.errors import EncodeError
 
 
@@ -36,3 +48,52 @@ def test_headers_and_one_message_per_connection():
     assert enc.encode(b"only") == b"only"
     with pytest.raises(EncodeError):
         enc.encode(b"again")
+
+
+WIDE_BODY = b"abcdefgh"  # 8 bytes: one 'Q' item, two 'I' items, a 2x4 'B' matrix
+WIDE_FRAMERS = [
+    LengthPrefixed(),
+    LengthPrefixed(width=1, header=1, includes_prefix=True),
+    AsciiLength(),
+    VarintLength(),
+    FixedLength(8),
+    Delimited(b"\n"),
+    TypeLength({0x61: 8}),
+    ShutdownTerminated(),
+]
+
+
+def array_of(typecode: str, data: bytes) -> array:
+    items = array(typecode)
+    items.frombytes(data)
+    return items
+
+
+WIDE_VIEWS = {
+    "Q": lambda b: memoryview(b).cast("Q"),
+    "I": lambda b: memoryview(b).cast("I"),
+    "2x4": lambda b: memoryview(b).cast("B", (2, 4)),
+    "c": lambda b: memoryview(b).cast("c"),
+    "array-H": lambda b: memoryview(array_of("H", b)),
+    "strided": lambda b: memoryview(bytes(x for c in b for x in (c, 0)))[::2],
+}
+
+
+@pytest.mark.parametrize("framer", WIDE_FRAMERS, ids=repr)
+@pytest.mark.parametrize("view", WIDE_VIEWS.values(), ids=WIDE_VIEWS.keys())
+def test_multi_byte_memoryviews_are_counted_in_bytes(framer, view):
+    header = b"\x01" if getattr(framer, "header", 0) else b""
+    expected = framer.encode(WIDE_BODY, header)
+    assert framer.encode(view(WIDE_BODY), memoryview(header).cast("c")) == expected
+    dec = StreamDecoder(framer)
+    (frame,) = dec.feed(expected) + dec.feed_eof()
+    assert bytes(frame.data) == WIDE_BODY
+
+
+@pytest.mark.parametrize("framer", [LengthPrefixed(), VarintLength(), FixedLength(8)], ids=repr)
+def test_feed_takes_a_multi_byte_memoryview_as_its_bytes(framer):
+    stream = framer.encode(WIDE_BODY)
+    stream += bytes(-len(stream) % 4)  # whole 'I' items (VarintLength: empty frames)
+    for view in (memoryview(stream).cast("I"), memoryview(array_of("I", stream))):
+        frames = StreamDecoder(framer).feed(view)
+        assert bytes(frames[0].data) == WIDE_BODY
