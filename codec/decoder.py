@@ -264,6 +264,7 @@ class StreamDecoder:
             if isinstance(item, FramingError):
                 self._queue = items[i + 1 :]
                 item.frames = items[:i]
+                item.__suppress_context__ = True  # not caused by what is being handled
                 raise item
         self._queue = []
         return items

@@ -51,12 +51,16 @@ class MessageDecoder:
     :class:`Decoded` with its offset if ``with_offsets=True``); gap events pass
     through unchanged.
 
-    A message that does not decode raises the protocol's ``DecodeError`` moved to
-    absolute stream offsets (``exc.rebased``; the original is ``__cause__``), with
-    the messages decoded before it in ``exc.messages``.  Framing is unaffected, so
-    the decoder stays usable: the frames after the bad one are kept and decoded by
-    the next ``feed`` (``feed(b"")`` will do).  Framing errors behave as on
-    :class:`StreamDecoder` (``exc.messages`` holds the messages before them).
+    **Nothing decoded is ever silently lost.**  A message that does not decode raises
+    the protocol's ``DecodeError`` moved to absolute stream offsets (``exc.rebased``;
+    the original is ``__cause__``).  Framing is unaffected: the frames already framed
+    after the bad one are kept pending, and the next call (``feed(b"")`` will do;
+    ``feed_gap``/``feed_eof`` too, their own result coming after) delivers them -- or
+    raises the next decode error among them -- in stream order.  A framing error
+    from the stream decoder takes its place in that order too: it is raised once the
+    messages framed before it are delivered.  Every exception raised carries
+    ``exc.messages``: the messages (and gap events) decoded before it in that call.
+    Framing errors otherwise behave as on :class:`StreamDecoder`.
     """
 
     __slots__ = ("protocol", "decoder", "with_offsets", "_pending")
@@ -73,49 +77,60 @@ class MessageDecoder:
         self.protocol = protocol
         self.decoder = StreamDecoder(framer, offset=offset)
         self.with_offsets = with_offsets
+        # Framed but not yet delivered, in stream order: events and framing errors.
         self._pending: list = []
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[Any]:
         """Add a chunk; return the messages (and gap events) it completed."""
+        if self._pending:
+            return self._call(self.decoder.feed, data)
         try:
             events = self.decoder.feed(data)
-        except FramingError as exc:
-            exc.messages = self._convert(self._pending + exc.frames, on_error=False)
-            self._pending = []
-            raise
-        return self._convert(self._pending + events if self._pending else events)
+        except FramingError as exc:  # converted outside the handler: no false context
+            events = [*exc.frames, exc]
+        return self._convert(events)
 
     def feed_gap(self, n: int) -> list[Any]:
         """See :meth:`StreamDecoder.feed_gap`."""
-        return self._convert(self._take_pending() + self.decoder.feed_gap(n))
+        return self._call(self.decoder.feed_gap, n)
 
     def feed_eof(self) -> list[Any]:
         """See :meth:`StreamDecoder.feed_eof`."""
-        return self._convert(self._take_pending() + self.decoder.feed_eof())
+        return self._call(self.decoder.feed_eof)
 
-    def _take_pending(self) -> list:
-        pending, self._pending = self._pending, []
-        return pending
+    def _call(self, method: Any, *args: Any) -> list:
+        items, self._pending = self._pending, []
+        try:
+            items.extend(method(*args))
+        except FramingError as exc:
+            items.extend(exc.frames)
+            items.append(exc)
+        return self._convert(items)
 
-    def _convert(self, events: list, on_error: bool = True) -> list:
+    def _convert(self, events: list) -> list:
+        """Decode ``events`` in order; at the first failure keep the rest pending and
+        raise (``exc.messages`` = what was decoded before it)."""
         decode = self.protocol.decode
+        with_offsets = self.with_offsets
         out = []
         for i, ev in enumerate(events):
             if type(ev) is not Frame:
+                if isinstance(ev, FramingError):
+                    self._pending = events[i + 1 :]
+                    ev.messages = out
+                    ev.__suppress_context__ = True
+                    raise ev
                 out.append(ev)
                 continue
             raw = ev.header + ev.data if ev.header else ev.data
             try:
                 msg = decode(raw)
             except DecodeError as exc:
-                if not on_error:
-                    break  # already raising a framing error: deliver what decoded
                 self._pending = events[i + 1 :]
                 err = self._rebase(exc, ev)
                 err.messages = out
                 raise err from exc
-            out.append(Decoded(msg, ev.offset) if self.with_offsets else msg)
-        self._pending = [] if on_error else self._pending
+            out.append(Decoded(msg, ev.offset) if with_offsets else msg)
         return out
 
     @staticmethod

@@ -5,11 +5,16 @@ from __future__ import annotations
 import pytest
 
 from wirekit.codec import (
+    DamagedFrame,
     Decoded,
+    DecoderClosed,
+    Delimited,
     FrameTooLarge,
     LengthPrefixed,
     MessageDecoder,
     MessageEncoder,
+    Resynced,
+    TruncatedStream,
     TypeLength,
     VarintLength,
 )
@@ -153,3 +158,82 @@ def test_header_framer_refuses_messages_shorter_than_the_header():
 
     with pytest.raises(EncodeError, match="shorter than"):
         MessageEncoder(LengthPrefixed(header=1), Empty()).encode(FakeMessage(2, b""))
+
+
+# --------------------------------------------- nothing decoded is ever lost
+def drive(dec, ops) -> list:
+    """feed (bytes) / feed_gap (int) / feed_eof (None); each exception is recorded in
+    place (after its ``.messages``) and the rest collected by calling again."""
+    out: list = []
+
+    def call(fn, *args) -> bool:
+        try:
+            out.extend(fn(*args))
+        except DecodeError as exc:
+            out.extend(exc.messages)
+            out.append((type(exc).__name__, exc.offset))
+            return True
+        return False
+
+    for op in ops:
+        if op is None:
+            while call(dec.feed_eof):
+                pass
+            continue
+        again = call(dec.feed_gap, op) if isinstance(op, int) else call(dec.feed, op)
+        while again:
+            again = call(dec.feed, b"")
+    return out
+
+
+def test_framing_and_decode_errors_in_one_feed_lose_nothing_whatever_the_chunking():
+    framer = Delimited(b"\n", max_frame=8)
+    stream = b"\x02good\n\x02ba!d\n\x02good2\n\x02" + b"x" * 20 + b"\n\x02after\n"
+    expected = [
+        FakeMessage(2, b"good"),
+        ("DecodeError", 9),  # the '!' of 'ba!d'
+        FakeMessage(2, b"good2"),
+        ("DelimiterNotFound", 19),
+        Resynced(41, 22),
+        FakeMessage(2, b"after"),
+    ]
+    for chunks in tr(stream):
+        assert drive(MessageDecoder(framer, FakeProtocol()), [*chunks, None]) == expected
+
+
+def test_closing_framing_error_after_an_undecodable_frame_is_raised_in_order():
+    framer = LengthPrefixed(width=1, max_frame=8)
+    enc = framer.encode
+    stream = enc(b"\x02good") + enc(b"\x02ba!d") + enc(b"\x02good2") + b"\xff"
+    dec = MessageDecoder(framer, FakeProtocol())
+    with pytest.raises(DecodeError) as info:
+        dec.feed(stream)
+    assert info.value.messages == [FakeMessage(2, b"good")] and info.value.offset == 10
+    with pytest.raises(FrameTooLarge) as framing:
+        dec.feed(b"")
+    assert framing.value.messages == [FakeMessage(2, b"good2")]
+    with pytest.raises(DecoderClosed):
+        dec.feed(b"")
+
+
+@pytest.mark.parametrize("last", ["eof", "gap"])
+def test_pending_frames_survive_an_error_from_feed_eof_or_feed_gap(last):
+    framer = LengthPrefixed(width=1)
+    enc = framer.encode
+    dec = MessageDecoder(framer, FakeProtocol())
+    with pytest.raises(DecodeError) as info:
+        dec.feed(enc(b"\x02ba!d") + enc(b"\x02ok") + enc(b"\x02ba!") + enc(b"\x02ok2") + b"\x05ab")
+    assert info.value.messages == []
+    if last == "eof":
+        with pytest.raises(DecodeError) as again:
+            dec.feed_eof()
+        assert again.value.messages == [FakeMessage(2, b"ok")]
+        with pytest.raises(TruncatedStream) as eof:
+            dec.feed_eof()
+        assert eof.value.messages == [FakeMessage(2, b"ok2")]
+    else:
+        with pytest.raises(DecodeError) as again:
+            dec.feed_gap(10)
+        assert again.value.messages == [FakeMessage(2, b"ok")]
+        rest = dec.feed(b"")
+        assert rest[0] == FakeMessage(2, b"ok2") and type(rest[1]) is DamagedFrame
