@@ -112,7 +112,7 @@ class MessageDecoder:
         raise (``exc.messages`` = what was decoded before it)."""
         decode = self.protocol.decode
         with_offsets = self.with_offsets
-        out = []
+        out: list = []
         for i, ev in enumerate(events):
             if type(ev) is not Frame:
                 if isinstance(ev, FramingError):
