@@ -55,18 +55,21 @@ def _is_text(raw: bytes) -> bool:
     return bool(raw) and all(0x20 <= b < 0x7F or b in (0x09, 0x0A, 0x0D) for b in raw)
 
 
-def ascii_hint(prefix: bytes, following: bytes = b"") -> str:
+def ascii_hint(prefix: bytes, following: bytes = b"", header: bytes = b"") -> str:
     """A hint when a binary length prefix reads as printable ASCII, else ``''``.
 
-    One printable byte is common in binary data, so only prefixes of two or more
-    bytes are judged.  ``following`` (the bytes after the prefix) only lengthens the
-    quoted text, up to 16 characters, to make it recognisable.
+    Only the length prefix itself is judged, and only if it has two or more bytes
+    (one printable byte is common in binary data): header bytes before it never
+    count towards those two.  ``header`` and ``following`` (the bytes before and
+    after the prefix) only lengthen the quoted text, up to 16 characters, to make it
+    recognisable -- the header only if it is text too.
     """
     prefix = bytes(prefix)
     if len(prefix) < 2 or not _is_text(prefix):
         return ""
-    text = prefix
-    for b in bytes(following[: max(0, WINDOW - len(prefix))]):
+    header = bytes(header)
+    text = header + prefix if _is_text(header) else prefix
+    for b in bytes(following[: max(0, WINDOW - len(text))]):
         if not (0x20 <= b < 0x7F):
             break
         text += bytes((b,))
@@ -128,8 +131,9 @@ class DelimiterNotFound(FrameTooLarge):
 
 class BadLengthPrefix(FramingError):
     """The length prefix is not a valid length: a non-digit in an ASCII length, a varint
-    longer than 10 bytes or above 2**64-1, or a length smaller than the bytes it must
-    include (PostgreSQL's length counts itself, so it can never be below 4)."""
+    longer than 10 bytes or above 2**64-1, or a length that gives a negative body size
+    once ``includes_prefix``/``adjustment`` are applied (PostgreSQL's length counts
+    itself, so it can never be below 4)."""
 
 
 class UnknownFrameType(FramingError, UnknownTagError):

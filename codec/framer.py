@@ -133,6 +133,11 @@ class Framer:
         (its buffered bytes, possibly empty), or ``None`` if ``head`` does not tell."""
         return None
 
+    def _hint(self, head: bytes) -> str:
+        """Text to add to an error about the frame starting with ``head`` (for a
+        binary length prefix that reads as ASCII text), or ``''``."""
+        return ""
+
     def _eof(self, buf: bytes, need: int, base: int) -> list:
         """The stream ended with ``buf`` buffered.  Returns the final events or raises
         ``TruncatedStream``."""
@@ -145,7 +150,7 @@ class Framer:
         else:
             what = f"{needed} bytes"
         raise TruncatedStream(
-            f"stream ended inside a frame: expected {what}, received {len(buf)}",
+            f"stream ended inside a frame: expected {what}, received {len(buf)}{self._hint(buf)}",
             needed=needed,
             available=len(buf),
             offset=base,

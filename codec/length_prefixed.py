@@ -153,14 +153,24 @@ class LengthPrefixed(Framer):
         (value,) = self._unpack(head, self.header)
         return self._hsize + value + self._delta
 
+    def _hint(self, head: bytes) -> str:
+        h = self.header
+        return ascii_hint(head[h : self._hsize], head[self._hsize : WINDOW], head[:h])
+
     def _error(self, data: bytes, pos: int, base: int, value: int, size: int) -> Exception:
         raw = data[pos + self.header : pos + self._hsize]
-        hint = ascii_hint(data[pos : pos + self._hsize], data[pos + self._hsize : pos + WINDOW])
+        hint = self._hint(data[pos : pos + WINDOW])
         window = data[pos : pos + WINDOW]
         if size < 0:
+            rule = "length"
+            if self.includes_prefix:
+                rule += f" - {self.width} (the length counts its own prefix)"
+            if self.adjustment:
+                rule += f" {'+' if self.adjustment > 0 else '-'} {abs(self.adjustment)}"
+                rule += " (adjustment)"
             return BadLengthPrefix(
-                f"length prefix {value} is smaller than the {self.width}-byte prefix"
-                f" it must include (0x{raw.hex()}){hint}",
+                f"length prefix {value} (0x{raw.hex()}) gives a negative body size {size}"
+                f" (body size = {rule}){hint}",
                 offset=base + pos,
                 window=window,
             )

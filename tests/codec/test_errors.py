@@ -48,6 +48,9 @@ def test_ascii_hint_only_for_text_prefixes():
     assert "looks like ASCII text 'GET / HTTP'" in ascii_hint(b"GET ", b"/ HTTP\r\n")
     assert ascii_hint(b"\x00\x00\x01\x00") == ""
     assert ascii_hint(b"G") == ""  # one printable byte proves nothing
+    assert ascii_hint(b"E", b"T /", header=b"G") == ""  # nor does a text header before it
+    assert "'GET /'" in ascii_hint(b"ET", b" /", header=b"G")  # quoted with the header
+    assert "'ET /'" in ascii_hint(b"ET", b" /", header=b"\x00")
 
 
 def test_message_has_offset_rule_and_window():

@@ -146,8 +146,57 @@ def test_postgresql_layout_type_byte_and_int32_length_including_itself():
 
 def test_postgresql_length_below_four_is_a_bad_prefix():
     framer = LengthPrefixed(width=4, header=1, includes_prefix=True)
-    with pytest.raises(BadLengthPrefix, match="smaller than the 4-byte prefix"):
+    with pytest.raises(BadLengthPrefix, match="negative body size"):
         StreamDecoder(framer).feed(b"Z\x00\x00\x00\x03")
+
+
+def test_negative_body_size_is_explained_by_the_real_rule():
+    with pytest.raises(BadLengthPrefix) as prefix:
+        StreamDecoder(LengthPrefixed(width=4, header=1, includes_prefix=True)).feed(
+            b"Z\x00\x00\x00\x03"
+        )
+    assert "length prefix 3 (0x00000003) gives a negative body size -1" in str(prefix.value)
+    assert "(body size = length - 4 (the length counts its own prefix))" in str(prefix.value)
+    with pytest.raises(BadLengthPrefix) as adjusted:  # no includes_prefix: adjustment only
+        StreamDecoder(LengthPrefixed(width=2, header=2, adjustment=-6)).feed(b"AB\x00\x05")
+    text = str(adjusted.value)
+    assert "gives a negative body size -1 (body size = length - 6 (adjustment))" in text
+    assert "prefix it must include" not in text
+
+
+HTTP_REQUEST = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+@pytest.mark.parametrize("width", [2, 4])
+def test_http_on_a_binary_port_says_so_at_eof_too(width):
+    # Every 2-byte prefix is below the 16 MiB default: the stream just ends early.
+    for chunks in tr(HTTP_REQUEST):
+        dec = StreamDecoder(LengthPrefixed(width=width, max_frame=1 << 32))
+        assert feed_chunks(dec, chunks, eof=False) == []
+        with pytest.raises(TruncatedStream) as info:
+            dec.feed_eof()
+        text = str(info.value)
+        assert "looks like ASCII text 'GET / HTTP/1.1'" in text
+        assert "is a text client talking to a binary port?" in text
+
+
+def test_eof_truncation_of_binary_data_gets_no_hint():
+    dec = StreamDecoder(LengthPrefixed(width=2))
+    dec.feed(b"\x00\x09abc")
+    with pytest.raises(TruncatedStream) as info:
+        dec.feed_eof()
+    assert "ASCII" not in str(info.value)
+
+
+def test_a_one_byte_length_after_a_text_header_gets_no_hint():
+    # Only the prefix is judged, and one byte proves nothing (ascii_hint's docstring).
+    framer = LengthPrefixed(width=1, header=1, max_frame=3)
+    with pytest.raises(FrameTooLarge) as info:
+        StreamDecoder(framer).feed(b"GET / HTTP/1.1")
+    assert "ASCII" not in str(info.value)
+    with pytest.raises(FrameTooLarge) as two:  # a 2-byte prefix after a 1-byte header
+        StreamDecoder(LengthPrefixed(width=2, header=1, max_frame=3)).feed(b"GET / HTTP/1.1")
+    assert "looks like ASCII text 'GET / HTTP/1.1'" in str(two.value)
 
 
 def test_dns_over_tcp_layout_u16_length():
