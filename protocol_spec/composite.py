@@ -311,6 +311,11 @@ class Raw(Field):
 
     Parsed with construct's interpreted ``parse_stream``; a construct error
     becomes a wirekit error carrying the field path, the offset and the cause.
+    Both paths parse from the whole decoded buffer positioned at the field, so
+    position-dependent constructs (``Tell``, ``Pointer``, ``Seek``) see offsets
+    counted from the start of the buffer given to ``decode`` (the tag
+    included when decoding through a :class:`Protocol`).  The fast path uses
+    construct's ``compile()`` where it applies, for fixed-size constructs.
     """
 
     def __init__(self, con: construct.Construct) -> None:
@@ -331,12 +336,20 @@ class Raw(Field):
         return f"construct {type(self.con).__name__}"
 
     def fast_read(self, buf: bytes, off: int) -> tuple[Any, int]:
-        if self.size is None:
+        if self.size is None:  # variable size: the interpreted construct, as carefully
             return super().fast_read(buf, off)
         end = off + self.size
         if end > len(buf):
             raise IndexError
-        return self.fast.parse(buf[off:end]), end
+        # The same stream as the careful path (the whole buffer, seeked to the
+        # field), never a slice: Tell, Pointer, Seek and friends see absolute
+        # positions, so a slice would give other values (and a Pointer other
+        # bytes) even for constructs of a fixed size.  Compiled constructs do
+        # not check their reads; _ExactStream refuses the short ones.
+        stream = _ExactStream(buf)
+        stream.seek(off)
+        value = self.fast.parse_stream(stream)
+        return value, stream.tell()
 
     def fast_write(self, value: Any, out: bytearray) -> None:
         out += self.fast.build(value)
@@ -376,6 +389,20 @@ class Raw(Field):
 
     def to_construct(self) -> construct.Construct:
         return self.con
+
+
+class _ExactStream(io.BytesIO):
+    """A stream whose sized reads return all the bytes asked for or raise.
+
+    construct's compiled parsers call ``io.read(n)`` without checking the
+    length of what came back; interpreted ones refuse a short read.
+    """
+
+    def read(self, n: int | None = -1) -> bytes:
+        data = super().read(n)
+        if n is not None and n >= 0 and len(data) != n:
+            raise EOFError(f"short read: {len(data)} of {n} byte(s)")
+        return data
 
 
 def _construct_text(exc: Exception) -> str:

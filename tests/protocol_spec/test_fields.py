@@ -21,6 +21,7 @@ from wirekit.protocol_spec import (
     Float,
     Int,
     Optional,
+    Protocol,
     Raw,
     SchemaError,
     String,
@@ -48,10 +49,11 @@ from wirekit.protocol_spec import (
     varsint,
     varuint,
 )
+from wirekit.protocol_spec._engine import Reader
 from wirekit.protocol_spec.example import ErrorCode, Feature, Position, SensorKind
 
 from .checks import assert_decode_error
-from .strategies import assert_roundtrip, message_class, message_with, strategy_for
+from .strategies import assert_roundtrip, message_class, message_with, plain, strategy_for
 
 
 class Color(enum.Enum):  # a plain Enum, not an IntEnum
@@ -511,3 +513,71 @@ def test_derived_construct_schema_keeps_lenient_values():
     assert message_with(Enum(SensorKind, unknown="raw")).construct.parse(b"\x63").value == 99
     flags = message_with(Flags(Feature, strict=False)).construct.parse(b"\x31").value
     assert int(flags) == 0x31
+
+
+# ------------------------------------------------------------------ raw constructs and position
+
+POSITIONAL = {
+    "Tell": construct.Tell,
+    "Pointer": construct.Pointer(0, construct.Int8ub),
+    "Struct+Tell": construct.Struct("x" / construct.Int8ub, "p" / construct.Tell),
+    "Struct+Pointer": construct.Struct(
+        "x" / construct.Int8ub, "y" / construct.Pointer(0, construct.Int8ub)
+    ),
+    "Seek+Tell": construct.Struct(construct.Seek(0), "p" / construct.Tell),
+    "Struct+Pointer(Bytes)": construct.Struct(
+        "x" / construct.Int8ub, "y" / construct.Pointer(0, construct.Bytes(4))
+    ),
+    "Pointer past the end": construct.Pointer(9, construct.Bytes(2)),
+    "Int24ul": construct.Int24ul,
+    "PascalString": construct.PascalString(construct.Int8ub, "utf8"),
+}
+
+
+def _verdict(read, *args):
+    try:
+        return "ok", read(*args)
+    except Exception as exc:  # noqa: BLE001 - the fast path may fail any way
+        return "error", exc
+
+
+@pytest.mark.parametrize("con", POSITIONAL.values(), ids=POSITIONAL.keys())
+@pytest.mark.parametrize(
+    "data",
+    [b"\x05\x06", b"\x05\x01\x06", b"\x05\x03o\x06", b"\x05\x01\x02\x03\x06", b"\x05"],
+    ids=repr,
+)
+def test_raw_constructs_see_the_same_stream_position_on_both_paths(con, data):
+    cls = message_class("At", {"a": u8, "t": Raw(con), "b": u8})
+    proto = Protocol("pos", [cls])
+    for start, whole in ((0, data), (1, b"\x01" + data)):
+        careful = _verdict(cls._wk_careful_read, Reader(whole, start, "At"), "At")
+        fast = _verdict(cls._wk_fast_read, whole, start)
+        if fast[0] == "ok":
+            obj, off = fast[1]
+            assert careful[0] == "ok", (
+                f"fast path accepted what the careful path refuses: {careful}"
+            )
+            assert plain(obj.to_dict()) == plain(careful[1].to_dict())
+    # and the public entry points agree with the careful path
+    for decode, careful_decode, whole in (
+        (cls.decode, lambda d: cls._wk_careful_decode(d, 0), data),
+        (proto.decode, proto._careful_decode, b"\x01" + data),
+    ):
+        want = _verdict(careful_decode, whole)
+        got = _verdict(decode, whole)
+        assert want[0] == got[0]
+        if want[0] == "ok":
+            assert plain(got[1].to_dict()) == plain(want[1].to_dict())
+        else:
+            assert type(got[1]) is type(want[1]) and str(got[1]) == str(want[1])
+
+
+def test_raw_tell_counts_from_the_start_of_the_buffer():
+    cls = message_class("At", {"a": u8, "t": Raw(construct.Tell), "b": u8})
+    assert cls.decode(b"\x05\x06").t == 1
+    assert Protocol("pos", [cls]).decode(b"\x01\x05\x06").t == 2
+    ptr = message_class("Ptr", {"a": u8, "t": Raw(construct.Pointer(0, construct.Int8ub)), "b": u8})
+    assert ptr.decode(b"\x05\x06").t == 5
+    inner = message_class("In", {"x": u8, "t": Raw(construct.Struct("p" / construct.Tell))})
+    assert inner.decode(b"\x05").t.p == 1
