@@ -312,8 +312,17 @@ class StreamDecoder:
 
         * Gap inside a frame whose length is known: that frame is reported as a
           :class:`DamagedFrame` (with its offset and length), the decoder skips to its
-          end and goes on with the next frame.  With :class:`~wirekit.codec.FixedLength`
-          every boundary is known, so sync is never lost.
+          end and goes on with the next frame.  A frame is reported once, however
+          many gaps hit it.
+        * :class:`~wirekit.codec.FixedLength`: every boundary is known, so sync is
+          never lost and every frame the gap touches is reported: a frame partly
+          received (bytes before or after the gap) by its own :class:`DamagedFrame`;
+          the frames lost whole, as one :class:`DamagedFrame` at the first of them
+          with ``count`` = how many (``count=1`` for a single one).  E.g. with
+          ``FixedLength(4)``, a gap over bytes 6..14 gives ``DamagedFrame(4, 4)``,
+          ``DamagedFrame(8, 4, count=1)`` and ``DamagedFrame(12, 4)``; over 4..16,
+          ``DamagedFrame(4, 4, count=3)``.  (Other framers cannot lose a frame whole
+          and know it: a frame's length is unknown until its header arrives.)
         * Otherwise (inside a length prefix, or past the end of the current frame):
           :class:`SyncLost` says where, and what the decoder did -- ``"resync"`` for
           delimited framing (a :class:`Resynced` event follows in a later ``feed``),
@@ -372,15 +381,21 @@ class StreamDecoder:
                 self._skip = end - gap_end
                 self._mode = _SKIP if self._skip else _OPEN
                 return events
-            if head:
+            if head:  # partly received: the bytes before the gap
                 events.append(DamagedFrame(start, length, why))
             fixed = framer._frame_length(b"")
             if fixed is not None:
-                # Fixed length: the frame the gap ends in starts at a multiple of size.
-                frame_at = end + (gap_end - end) // fixed * fixed
-                if frame_at < gap_end:
-                    events.append(DamagedFrame(frame_at, fixed, why))
-                    self._skip = frame_at + fixed - gap_end
+                # Fixed length: every boundary is known.  Frames lost whole are one
+                # event (with their count); the frame the gap ends in, if partly
+                # received, is its own event and the decoder skips to its end.
+                lost_from = end if head else start
+                last_at = start + (gap_end - start) // fixed * fixed
+                if last_at > lost_from:
+                    whole = (last_at - lost_from) // fixed
+                    events.append(DamagedFrame(lost_from, fixed, why, whole))
+                if last_at < gap_end:
+                    events.append(DamagedFrame(last_at, fixed, why))
+                    self._skip = last_at + fixed - gap_end
                     self._mode = _SKIP
                 return events
             start = end  # the next frame's start is known, its length is not

@@ -50,11 +50,16 @@ class DamagedFrame:
     next frame; the damaged frame itself is never delivered as a :class:`Frame`.
     ``length`` is the whole frame (header + prefix + body) or ``None`` if unknown
     (:class:`~wirekit.codec.ShutdownTerminated` learns it only at EOF).
+
+    ``count`` is how many consecutive frames of ``length`` bytes from ``offset`` the
+    event stands for: more than one only for :class:`~wirekit.codec.FixedLength`
+    frames lost whole in one gap, which are reported as a single event.
     """
 
     offset: int
     length: int | None
     reason: str
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,8 +114,30 @@ def test_fixed_length_never_loses_sync():
     dec = StreamDecoder(FixedLength(4))
     events = feed_with_gaps(dec, stream, [(6, 15)])  # hits frames 1, 2 (whole) and 3
     frames = [e.offset for e in events if type(e) is Frame]
-    damaged = [e.offset for e in events if type(e) is DamagedFrame]
-    assert frames == [0, 16, 20] and damaged == [4, 12]
+    damaged = [(e.offset, e.count) for e in events if type(e) is DamagedFrame]
+    assert frames == [0, 16, 20] and damaged == [(4, 1), (8, 1), (12, 1)]
+
+
+@pytest.mark.parametrize(
+    "gap,damaged,frames",
+    [
+        ((4, 8), [(4, 1)], [0, 8, 12, 16, 20]),  # one frame lost whole
+        ((4, 12), [(4, 2)], [0, 12, 16, 20]),  # two frames lost whole: one event
+        ((4, 16), [(4, 3)], [0, 16, 20]),
+        ((5, 12), [(4, 1), (8, 1)], [0, 12, 16, 20]),  # partly received, then whole
+        ((4, 14), [(4, 2), (12, 1)], [0, 16, 20]),  # whole, then partly received
+        ((5, 7), [(4, 1)], [0, 8, 12, 16, 20]),  # inside one frame
+        ((6, 15), [(4, 1), (8, 1), (12, 1)], [0, 16, 20]),
+    ],
+)
+def test_fixed_length_reports_every_frame_a_gap_touches(gap, damaged, frames):
+    stream = b"".join(bytes([i]) * 4 for i in range(6))
+    for seed in range(3):
+        events = feed_with_gaps(StreamDecoder(FixedLength(4)), stream, [gap], seed)
+        assert [e.offset for e in events if type(e) is Frame] == frames
+        got = [(e.offset, e.count) for e in events if type(e) is DamagedFrame]
+        assert got == damaged
+        assert all(e.length == 4 for e in events if type(e) is DamagedFrame)
 
 
 def test_shutdown_terminated_message_is_damaged_by_a_gap():
@@ -205,10 +227,15 @@ def test_random_gaps_never_deliver_a_wrong_or_overlapping_frame(case):
             received = any(not overlaps(i, i + 1, gaps) for i in range(start, end))
             if not overlaps(start, end, gaps):
                 assert start in delivered
-            elif received:
-                assert DamagedFrame(start, end - start, "") in [
-                    DamagedFrame(e.offset, e.length, "") for e in events if type(e) is DamagedFrame
+            else:  # touched by a gap: covered by exactly one DamagedFrame
+                covering = [
+                    e
+                    for e in events
+                    if type(e) is DamagedFrame and e.offset <= start < e.offset + e.count * e.length
                 ]
+                assert len(covering) == 1
+                if received:
+                    assert covering[0].offset == start and covering[0].count == 1
     if isinstance(framer, Delimited):
         d = framer.delimiter
         for start, end, _ in spans:
