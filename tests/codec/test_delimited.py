@@ -72,13 +72,32 @@ def test_eof_inside_a_line():
     assert info.value.needed is None and info.value.available == 7
 
 
-def test_long_pending_line_is_searched_once():
+class CountingBuffer(bytearray):
+    """A receive buffer that counts the bytes its ``find`` searches."""
+
+    searched = 0
+
+    def find(self, sub, start=0, end=None, /):  # type: ignore[override]
+        stop = len(self) if end is None else min(end, len(self))
+        CountingBuffer.searched += max(0, stop - max(start, 0))
+        return super().find(sub, start, stop)
+
+
+def test_long_pending_line_is_searched_once(monkeypatch):
     framer = Delimited(b"\r\n", max_frame=1 << 20)
     dec = StreamDecoder(framer)
-    for _ in range(1000):
+    assert dec.feed(b"x" * 1000 + b"\r") == []  # the buffer now holds a pending line
+    monkeypatch.setattr(CountingBuffer, "searched", 0)
+    counting = CountingBuffer(dec._buf.data)
+    dec._buf.data = counting
+    for _ in range(999):
         assert dec.feed(b"x" * 1000 + b"\r") == []  # partial delimiter at each end
     (frame,) = dec.feed(b"\n")
     assert len(frame.data) == 1000 * 1001 - 1
+    assert dec._buf.data is counting  # every search went through the counter
+    # Each new byte is searched about once (plus the partial delimiter before it); a
+    # rescan of the whole pending line per feed would be ~500 MB.
+    assert 999 * 1001 <= CountingBuffer.searched <= 2 * 1000 * 1001
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from wirekit.codec import (
     VarintLength,
 )
 from wirekit.protocol_spec.errors import DecodeError, EncodeError
+from wirekit.protocol_spec.example import EXAMPLE, sample_messages
 
 from .codec_helpers import FakeMessage, FakeProtocol, tr
 
@@ -107,9 +108,6 @@ def test_encode_errors_produce_nothing():
 
 
 def test_real_example_protocol():
-    pytest.importorskip("wirekit.protocol_spec.example")
-    from wirekit.protocol_spec.example import EXAMPLE, sample_messages
-
     msgs = sample_messages()
     for framer in (
         LengthPrefixed(),
@@ -127,9 +125,6 @@ def test_real_example_protocol():
 
 
 def test_real_protocol_error_offset_is_absolute():
-    pytest.importorskip("wirekit.protocol_spec.example")
-    from wirekit.protocol_spec.example import EXAMPLE, sample_messages
-
     framer = LengthPrefixed(width=2)
     first = MessageEncoder(framer, EXAMPLE).encode(sample_messages()[0])
     bad = framer.encode(b"\x63")  # no message has tag 0x63
