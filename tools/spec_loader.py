@@ -1,8 +1,9 @@
 """Load a user's :class:`Protocol` from ``path/to/file.py[:NAME]`` or ``package.module:NAME``.
 
 Without ``NAME`` the module must hold exactly one ``Protocol`` object (or one
-named ``PROTOCOL``).  Errors are :class:`SpecError` with a sentence the CLI
-prints as is.
+named ``PROTOCOL``).  A module spec is imported with the current directory at
+the front of ``sys.path``, as ``python -m`` does.  Errors are :class:`SpecError`
+with a sentence the CLI prints as is.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -58,6 +60,22 @@ def _load_file(path: Path) -> ModuleType:
     return module
 
 
+def _import_module(target: str) -> ModuleType:
+    # Like `python -m`: a module in the current directory is importable.  Console
+    # scripts (the `wirekit` command) do not put the current directory on sys.path.
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        return importlib.import_module(target)
+    except ImportError as exc:
+        raise SpecError(f"cannot import module {target!r}: {exc}") from exc
+    except WirekitError as exc:
+        raise SpecError(f"module {target}: {exc}") from exc
+    except Exception as exc:  # the user's module failed while running
+        raise SpecError(f"module {target}: {type(exc).__name__}: {exc}") from exc
+
+
 def load_protocol(spec: str | None = None) -> Protocol:
     """Resolve a ``--spec`` string to a :class:`Protocol` (the built-in example by default)."""
     spec = spec or DEFAULT_SPEC
@@ -65,10 +83,7 @@ def load_protocol(spec: str | None = None) -> Protocol:
     if target.endswith(".py") or "/" in target or "\\" in target:
         module = _load_file(Path(target))
     else:
-        try:
-            module = importlib.import_module(target)
-        except ImportError as exc:
-            raise SpecError(f"cannot import module {target!r}: {exc}") from exc
+        module = _import_module(target)
     if attr is not None:
         try:
             obj = getattr(module, attr)

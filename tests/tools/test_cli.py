@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 
 import pytest
@@ -111,6 +112,59 @@ def test_spec_file_with_a_schema_error_names_the_file(tmp_path):
     )
     with pytest.raises(SpecError, match="tag 1 is already used by A"):
         load_protocol(str(path))
+
+
+@pytest.fixture
+def isolated_imports(monkeypatch):
+    """Undo sys.path and sys.modules changes made by loading module specs."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        if name.startswith("wk_cli_"):
+            del sys.modules[name]
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        (
+            "from wirekit.protocol_spec import Message, Protocol, u8\n"
+            "class A(Message, tag=1):\n    x: u8\n"
+            "class B(Message, tag=1):\n    y: u8\n"
+            "P = Protocol('p', [A, B])\n",
+            "tag 1 is already used by A",
+        ),
+        ("raise RuntimeError('boom at import')\n", "RuntimeError: boom at import"),
+        ("1 / 0\n", "ZeroDivisionError"),
+    ],
+    ids=["schema-error", "runtime-error", "zero-division"],
+)
+def test_module_spec_failing_at_import_names_the_module(
+    tmp_path, monkeypatch, isolated_imports, body, words
+):
+    (tmp_path / "wk_cli_broken.py").write_text(body)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecError, match="wk_cli_broken") as info:
+        load_protocol("wk_cli_broken:P")
+    assert words in str(info.value)
+    assert info.value.__cause__ is not None  # the original error is chained
+    assert "wk_cli_broken" not in sys.modules
+    result = CliRunner().invoke(main, ["schema", "--spec", "wk_cli_broken:P"])
+    assert result.exit_code == 2, result.output
+    assert "wk_cli_broken" in result.output and words in result.output
+    assert "Traceback" not in result.output
+
+
+def test_module_spec_is_found_in_the_current_directory(tmp_path, monkeypatch, isolated_imports):
+    (tmp_path / "wk_cli_goodproto.py").write_text(USER_SPEC)
+    monkeypatch.chdir(tmp_path)
+    # console scripts do not put the current directory on sys.path; `python -m` does
+    cwd = str(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".", cwd)])
+    out = run("schema", "--spec", "wk_cli_goodproto:PROTO")
+    assert "protocol 'user-proto'" in out and "[10] Ping" in out
+    assert load_protocol("wk_cli_goodproto").name == "user-proto"
 
 
 def test_bench_quick_reports_ratios_for_both_benchmarks():
