@@ -288,9 +288,13 @@ class Message(metaclass=MessageMeta):
 
     @classmethod
     def decode(cls, data: bytes | bytearray | memoryview) -> Message:
-        """Decode a body (no type tag); every byte must be used."""
-        # memoryview(): only bytes-like input (bytes(17) would be 17 zero bytes)
-        buf = data if type(data) is bytes else bytes(memoryview(data))
+        """Decode a body (no type tag); every byte must be used.
+
+        Bad bytes raise a :class:`DecodeError`; anything but a bytes-like object
+        (a ``str``, ``None``, an ``int``...) is a programming error and raises a
+        plain ``TypeError``.
+        """
+        buf = data if type(data) is bytes else as_buffer(data, f"{cls.__name__}.decode")
         try:
             obj, off = cls._wk_fast_read(buf, 0)
             if off == len(buf):
@@ -331,6 +335,15 @@ class Message(metaclass=MessageMeta):
     def to_dict(self) -> dict[str, Any]:
         """Field values by name, nested messages (also inside lists) turned into dicts."""
         return {f.name: _plain(getattr(self, f.name)) for f in self._wk_fields}
+
+
+def as_buffer(data: Any, who: str) -> bytes:
+    """``bytes`` of a bytes-like object; ``TypeError`` for anything else."""
+    try:
+        # memoryview(): only bytes-like input (bytes(17) would be 17 zero bytes)
+        return bytes(memoryview(data))
+    except TypeError:
+        raise TypeError(f"{who} expects bytes-like, got {type(data).__name__}") from None
 
 
 _RESERVED = frozenset(n for n in dir(Message) if not n.startswith("_")) | {"construct"}

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from ._engine import Reader
 from .errors import EncodeError, SchemaError, TrailingBytesError, TruncatedError, UnknownTagError
-from .message import Message, tagged_encoder
+from .message import Message, as_buffer, tagged_encoder
 
 __all__ = ["Protocol"]
 
@@ -110,10 +110,10 @@ class Protocol:
         """Decode one whole message (tag + fields); every byte must be used.
 
         Errors are :class:`DecodeError` subclasses whose ``offset`` counts from
-        the start of ``data`` (the tag is at offset 0).
+        the start of ``data`` (the tag is at offset 0).  Anything but a
+        bytes-like object is a programming error: a plain ``TypeError``.
         """
-        # memoryview(): only bytes-like input (bytes(17) would be 17 zero bytes)
-        buf = data if type(data) is bytes else bytes(memoryview(data))
+        buf = data if type(data) is bytes else as_buffer(data, "Protocol.decode")
         try:
             if self.tag_width == 1:
                 obj, off = self._readers[buf[0]](buf, 1)

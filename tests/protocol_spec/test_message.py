@@ -20,6 +20,7 @@ from wirekit.protocol_spec import (
     Optional,
     SchemaError,
     String,
+    WirekitError,
     u8,
     u16,
     u32,
@@ -394,11 +395,17 @@ def test_mutating_a_decoded_message_and_reencoding():
 
 @pytest.mark.parametrize("data", [17, None, "text", 1.5], ids=repr)
 def test_decode_refuses_non_bytes(data):
-    # an int must not be taken for a buffer size (bytes(17) is 17 zero bytes)
-    with pytest.raises(TypeError):
+    # an int must not be taken for a buffer size (bytes(17) is 17 zero bytes); a
+    # programming error, so a plain TypeError, not a DecodeError about the bytes
+    kind = type(data).__name__
+    with pytest.raises(TypeError, match=rf"^Heartbeat\.decode expects bytes-like, got {kind}$"):
         Heartbeat.decode(data)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=rf"^Protocol\.decode expects bytes-like, got {kind}$"):
         EXAMPLE.decode(data)
+    for call in (Heartbeat.decode, EXAMPLE.decode):
+        with pytest.raises(TypeError) as info:
+            call(data)
+        assert not isinstance(info.value, WirekitError)
 
 
 def test_equality_with_a_deleted_field():
