@@ -16,7 +16,7 @@ class Encoder:
 
     ``offset`` is the absolute offset of the next byte this encoder will produce,
     matching the offsets a :class:`~wirekit.codec.StreamDecoder` on the other end
-    reports.  Every body is checked before any byte is produced: if one body of
+    reports (an int >= 0, else ``ValueError``).  Every body is checked before any byte is produced: if one body of
     ``encode_many`` is refused (``EncodeError``), nothing is returned and ``offset``
     does not move.
     """
@@ -26,6 +26,8 @@ class Encoder:
     def __init__(self, framer: Framer, *, offset: int = 0) -> None:
         if not isinstance(framer, Framer):
             raise TypeError(f"framer must be a wirekit.codec framer, not {type(framer).__name__}")
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise ValueError(f"offset must be an int >= 0, got {offset!r}")
         self.framer = framer
         self.offset = offset
         self._count = 0  # messages produced (ShutdownTerminated allows one)

@@ -12,7 +12,8 @@ Modelled on Netty's ``LengthFieldBasedFrameDecoder``: a frame is ::
   length "includes itself"), so body = length - width.
 * ``adjustment``: Netty's ``lengthAdjustment`` for anything else, added to the
   length to get the body size (e.g. ``-header`` if the length also counts the
-  header).
+  header).  A layout that can never frame anything (every length gives a negative
+  body size, or a body above ``max_frame``) is refused with ``ValueError``.
 * ``max_frame``: checked the moment the prefix is read, before any body byte is
   buffered, so a hostile or garbage prefix cannot make us allocate.
 
@@ -90,6 +91,18 @@ class LengthPrefixed(Framer):
         self._delta = adjustment - (width if includes_prefix else 0)
         self._hsize = header + width
         self._max_value = (1 << (8 * width)) - 1
+        # Refuse layouts that can never frame anything: every body size negative, or
+        # every body larger than max_frame.
+        if self._max_value + self._delta < 0:
+            raise ValueError(
+                f"adjustment {adjustment} makes every body size negative: the largest"
+                f" {width}-byte length {self._max_value} gives {self._max_value + self._delta}"
+            )
+        if self._delta > self.max_frame:
+            raise ValueError(
+                f"adjustment {adjustment} makes every body larger than max_frame"
+                f" {self.max_frame} (a length of 0 gives {self._delta})"
+            )
 
     # ------------------------------------------------------------------ encode
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:

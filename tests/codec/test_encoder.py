@@ -37,6 +37,13 @@ def test_encode_many_refuses_before_producing_anything():
         Encoder(object())
 
 
+@pytest.mark.parametrize("offset", [-1, 1.5, True, "0"])
+def test_encoder_offset_is_range_checked(offset):
+    with pytest.raises(ValueError, match="offset"):
+        Encoder(LengthPrefixed(), offset=offset)
+    assert Encoder(LengthPrefixed(), offset=7).offset == 7
+
+
 def test_headers_and_one_message_per_connection():
     enc = Encoder(LengthPrefixed(width=1, header=1))
     assert enc.encode_many([b"a", b""], [b"X", b"Y"]) == b"X\x01aY\x00"

@@ -265,6 +265,26 @@ def test_constructor_validation(kwargs):
         LengthPrefixed(**kwargs)
 
 
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"width": 1, "adjustment": -256}, "every body size negative"),
+        ({"width": 1, "includes_prefix": True, "adjustment": -255}, "every body size negative"),
+        ({"width": 2, "adjustment": 11, "max_frame": 10}, "larger than max_frame"),
+    ],
+)
+def test_layouts_that_can_never_frame_anything_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        LengthPrefixed(**kwargs)
+
+
+def test_extreme_but_usable_adjustments_are_accepted():
+    one = LengthPrefixed(width=1, adjustment=-255)  # only length 255: an empty body
+    assert StreamDecoder(one).feed(b"\xff") == [Frame(b"", 0, 1)]
+    most = LengthPrefixed(width=2, adjustment=10, max_frame=10)  # only length 0: 10 bytes
+    assert most.encode(b"x" * 10) == b"\x00\x00" + b"x" * 10
+
+
 def test_framers_are_immutable():
     framer = LengthPrefixed()
     with pytest.raises(AttributeError):
