@@ -16,9 +16,9 @@ class Encoder:
 
     ``offset`` is the absolute offset of the next byte this encoder will produce,
     matching the offsets a :class:`~wirekit.codec.StreamDecoder` on the other end
-    reports (an int >= 0, else ``ValueError``).  Every body is checked before any byte is produced: if one body of
-    ``encode_many`` is refused (``EncodeError``), nothing is returned and ``offset``
-    does not move.
+    reports (an int >= 0, else ``ValueError``).  Every body is checked before any
+    byte is produced: if one body of ``encode_many`` is refused (``EncodeError``),
+    nothing is returned and ``offset`` does not move.
     """
 
     __slots__ = ("framer", "offset", "_count")
