@@ -167,7 +167,11 @@ class Protocol:
         return rows
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The protocol as JSON-ready data: messages with tags, sizes and fields."""
+        """The protocol as JSON-ready data: messages with tags, sizes and fields.
+
+        A message's ``size`` (tag included) is an int when fixed, else
+        ``"variable"``, like a field's ``size`` in :func:`describe_message`.
+        """
         return {
             "protocol": self.name,
             "tag_width": self.tag_width,
@@ -176,7 +180,7 @@ class Protocol:
                     "name": cls.__name__,
                     "tag": cls.TAG,
                     "doc": (cls.__doc__ or "").strip() or None,
-                    "size": None if cls.SIZE is None else cls.SIZE + self.tag_width,
+                    "size": "variable" if cls.SIZE is None else cls.SIZE + self.tag_width,
                     "min_size": cls.MIN_SIZE + self.tag_width,
                     "fields": [
                         {k: v for k, v in row.items() if k not in ("message", "tag")}

@@ -195,7 +195,9 @@ def test_to_json():
     assert [f["field"] for f in hb["fields"]] == ["seq", "uptime_ms", "load", "healthy"]
     assert "message" not in hb["fields"][0] and "tag" not in hb["fields"][0]
     chat = by_name["Chat"]
-    assert chat["size"] is None and chat["min_size"] == 1 + 4 + 1 + 2 + 8
+    # a variable size is spelled like a field's: "variable", not null
+    assert chat["size"] == "variable" and chat["min_size"] == 1 + 4 + 1 + 2 + 8
+    assert any(f["size"] == "variable" for f in chat["fields"])
     assert by_name["ErrorReply"]["min_size"] == 1 + 2 + 4 + 2
     assert json.loads(EXAMPLE.to_json(indent=None)) == doc
 

@@ -68,6 +68,7 @@ def test_schema_json_is_machine_readable():
     assert [f["offset"] for f in heartbeat["fields"]] == [1, 5, 13, 17]
     telemetry = next(m for m in data["messages"] if m["name"] == "Telemetry")
     assert any(f["size"] == "variable" for f in telemetry["fields"])
+    assert telemetry["size"] == "variable"  # the same spelling as a field's
 
 
 def test_spec_from_file_with_future_annotations(tmp_path):
