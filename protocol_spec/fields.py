@@ -195,7 +195,12 @@ class Scalar(Field):
 
 
 class Int(Scalar):
-    """Fixed-width integer: ``Int(16, signed=False, byteorder="big")``; see ``u16``, ``i32le``..."""
+    """Fixed-width integer: ``Int(16, signed=False, byteorder="big")``; see ``u16``, ``i32le``...
+
+    Encoding takes any ``int``, and so ``True``/``False`` (``bool`` is an
+    ``int`` subclass and ``struct`` packs it as 1/0) and ``IntEnum`` members;
+    decoding always gives a plain ``int``.  Use ``boolean`` for a bool field.
+    """
 
     py_type = int
 
@@ -228,7 +233,11 @@ class Int(Scalar):
 
 
 class Float(Scalar):
-    """IEEE 754 float: ``Float(32)`` or ``Float(64)``.  NaN never compares equal to itself."""
+    """IEEE 754 float: ``Float(32)`` or ``Float(64)``.  NaN never compares equal to itself.
+
+    Encoding takes ``float`` and ``int`` (``bool`` included, as 1.0/0.0, like
+    ``struct``); decoding always gives a ``float``.
+    """
 
     py_type = float
 

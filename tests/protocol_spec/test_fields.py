@@ -581,3 +581,15 @@ def test_raw_tell_counts_from_the_start_of_the_buffer():
     assert ptr.decode(b"\x05\x06").t == 5
     inner = message_class("In", {"x": u8, "t": Raw(construct.Struct("p" / construct.Tell))})
     assert inner.decode(b"\x05").t.p == 1
+
+
+def test_bool_is_an_int_for_integer_and_float_fields():
+    # documented in Int/Float: struct and Python treat bool as int; both paths agree
+    cls = message_class("B", {"a": u8, "f": f32})
+    msg = cls(a=True, f=False)
+    assert msg.encode() == b"\x01\x00\x00\x00\x00"
+    out = bytearray()
+    cls._wk_careful_write(msg, out, "B")
+    assert bytes(out) == msg.encode()
+    back = cls.decode(msg.encode())
+    assert type(back.a) is int and type(back.f) is float
