@@ -88,8 +88,9 @@ class AsciiLength(Framer):
 
     def _bad(self, data: bytes, pos: int, base: int, prefix: bytes) -> Exception:
         i = next(i for i, b in enumerate(prefix) if not 0x30 <= b <= 0x39)
+        # Quote up to the non-digit only: the same text however the stream is chunked.
         return BadLengthPrefix(
-            f"ASCII length prefix {prefix!r} has a non-digit {prefix[i : i + 1]!r}"
+            f"ASCII length prefix {prefix[: i + 1]!r} has a non-digit {prefix[i : i + 1]!r}"
             f" at position {i} (expected {self.digits} decimal digits)",
             limit=self.digits,
             offset=base + pos,
