@@ -11,24 +11,38 @@ from __future__ import annotations
 import enum
 import math
 
+import construct
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wirekit.protocol_spec import (
+    Array,
     DecodeError,
     EncodeError,
+    Enum,
+    Flags,
     Message,
+    Optional,
     Protocol,
+    Raw,
+    String,
     TrailingBytesError,
     WirekitError,
+    boolean,
+    f32le,
+    f64,
+    i16le,
+    i32,
     u8,
     u16,
+    u16le,
+    u32le,
 )
 from wirekit.protocol_spec.example import EXAMPLE, Feature, Position, SensorKind
 
 from .checks import fast_path_refuses
-from .strategies import careful_encode, messages_of, typed
+from .strategies import assert_roundtrip, careful_encode, messages_of, typed
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -348,3 +362,197 @@ def test_odd_values_for_every_field_kind(kind):
         assert wire == careful, repr(value)
         back = check_decode(KIND_PROTOCOL, wire)
         assert KIND_PROTOCOL.encode(back) == wire, repr(value)
+
+
+# ------------------------------------------------------------------ a second protocol
+# Shapes the example lacks: a two-byte tag, little-endian runs next to big-endian
+# ones, fixed-length arrays of enums and bools, flags with a multi-bit member,
+# an optional array of nested messages, an empty message and a raw construct.
+
+
+class Mode(enum.IntEnum):
+    OFF = 0
+    ON = 1
+    AUTO = 7
+
+
+class Bits(enum.IntFlag):
+    LOW = 1
+    HIGH = 0x30  # multi-bit
+    TOP = 0x80
+
+
+class Pair(Message):
+    a: u16le
+    b: Optional(String(u8))
+
+
+class Mixed(Message, tag=0x0102):
+    x: u16le
+    y: u32le
+    z: u16
+    w: i32
+    f: f32le
+    g: f64
+    h: i16le
+
+
+class Arrays(Message, tag=0x0203):
+    modes: Array(Enum(Mode), length=3)
+    bools: Array(boolean, length=2)
+    bits: Flags(Bits)
+    lenient: Flags(Bits, u16le, strict=False)
+
+
+class Nest(Message, tag=0x0300):
+    pairs: Optional(Array(Pair, count=u8))
+    tail: u8
+
+
+class Empty(Message, tag=0xFFFF):
+    pass
+
+
+class Raw24(Message, tag=0x0400):
+    lead: u8
+    r: Raw(construct.Int24ul)
+    t: u16le
+
+
+OTHER = Protocol("other", [Mixed, Arrays, Nest, Empty, Raw24], tag_width=2)
+OTHER_FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _mutate(draw, data: bytearray) -> bytes:
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["flip", "set", "cut", "insert", "delete", "append"]))
+        i = draw(st.integers(0, max(len(data) - 1, 0)))
+        if kind == "flip" and data:
+            data[i] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "set" and data:
+            data[i] = draw(st.sampled_from([0, 1, 2, 7, 0x30, 0x7F, 0x80, 0xFF]))
+        elif kind == "cut":
+            del data[i:]
+        elif kind == "insert":
+            data[i:i] = draw(st.binary(min_size=1, max_size=4))
+        elif kind == "delete" and data:
+            del data[i]
+        elif kind == "append":
+            data += draw(st.binary(min_size=1, max_size=4))
+    return bytes(data)
+
+
+@st.composite
+def other_mutated(draw):
+    cls = draw(st.sampled_from(OTHER.messages))
+    return _mutate(draw, bytearray(OTHER.encode(draw(messages_of(cls)))))
+
+
+def test_the_second_protocol_has_the_shapes_it_claims():
+    assert Flags(Bits).mask == 0xB1 and Empty.SIZE == 0 and OTHER.tag_width == 2
+    for msg in (
+        Mixed(x=1, y=2, z=3, w=-4, f=0.5, g=-1.5, h=-6),
+        Arrays(
+            modes=[Mode.AUTO, Mode.OFF, Mode.ON],
+            bools=[True, False],
+            bits=Bits.HIGH,
+            lenient=Bits(0x4431),
+        ),
+        Nest(pairs=[Pair(a=1, b="é"), Pair(a=2)], tail=9),
+        Nest(pairs=None, tail=0),
+        Empty(),
+        Raw24(lead=1, r=0xABCDEF, t=2),
+    ):
+        assert_roundtrip(OTHER, msg)
+    assert OTHER.encode(Empty()) == b"\xff\xff"
+    assert OTHER.encode(Raw24(lead=1, r=0xABCDEF, t=2)) == b"\x04\x00\x01\xef\xcd\xab\x02\x00"
+
+
+@OTHER_FUZZ
+@given(data=st.binary(max_size=60))
+def test_second_protocol_random_bytes(data):
+    check_decode(OTHER, data)
+
+
+@OTHER_FUZZ
+@given(cls=st.sampled_from(OTHER.messages), body=st.binary(max_size=60))
+def test_second_protocol_random_bodies_behind_a_valid_tag(cls, body):
+    check_decode(OTHER, cls.TAG.to_bytes(2, "big") + body)
+    try:
+        expected = cls._wk_careful_decode(body, 0)
+    except DecodeError as exc:
+        assert fast_path_refuses(cls, body)
+        with pytest.raises(type(exc)):
+            cls.decode(body)
+    else:
+        assert typed(cls.decode(body)) == typed(expected)
+
+
+@OTHER_FUZZ
+@given(data=other_mutated())
+def test_second_protocol_mutated_encodings(data):
+    check_decode(OTHER, data)
+
+
+OTHER_VALUES = st.one_of(
+    ANYTHING,
+    st.integers(-2, 300),  # around the u8 range: undefined flag bits, enum values
+    st.integers(0, 0x1_0000),
+    st.lists(st.sampled_from([*Mode, 2, True, None]), min_size=2, max_size=4),
+    st.sampled_from(
+        [
+            Mode.AUTO,
+            Bits.HIGH,
+            Bits.HIGH | Bits.LOW,
+            Bits(0x10),
+            0x30,
+            0x10,
+            0x4431,
+            [Mode.ON, Mode.OFF, Mode.AUTO],
+            [Mode.ON, 1, 7],
+            [True, False],
+            [True, 1],
+            [Pair(a=1, b=None)],
+            [Pair(a=1, b="x"), None],
+            Pair(a=1, b=None),
+            2**24,
+            2**24 - 1,
+        ]
+    ),
+)
+
+
+@OTHER_FUZZ
+@given(data=st.data())
+def test_second_protocol_arbitrary_values_encode_alike(data):
+    cls = data.draw(st.sampled_from(OTHER.messages))
+    msg = data.draw(messages_of(cls))
+    # one or two fields at a time: a bad value in a later field is reached
+    names = [f.name for f in cls.fields()]
+    if names:
+        for name in data.draw(st.lists(st.sampled_from(names), max_size=2, unique=True)):
+            setattr(msg, name, data.draw(OTHER_VALUES, label=name))
+    tag = cls.TAG.to_bytes(2, "big")
+    try:
+        careful = tag + careful_encode(cls, msg)
+    except EncodeError as exc:
+        careful, error = None, exc
+    fast = bytearray()
+    try:
+        cls._wk_fast_write(msg, fast)
+    except Exception:  # noqa: BLE001 - the fast path may fail any way
+        fast = None
+    if fast is not None:
+        assert careful is not None, f"fast path encoded {msg!r} that the careful writer refuses"
+        assert tag + bytes(fast) == careful
+    for encode in (OTHER.encode, lambda m: tag + m.encode()):
+        try:
+            wire = encode(msg)
+        except EncodeError as exc:
+            assert careful is None, f"{exc!r} where the careful writer succeeded"
+            assert (type(exc), exc.path, str(exc)) == (type(error), error.path, str(error))
+            continue
+        assert careful is not None, f"encoded {msg!r} that the careful writer refuses: {error}"
+        assert wire == careful
+        back = check_decode(OTHER, wire)
+        assert OTHER.encode(back) == wire
