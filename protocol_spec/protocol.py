@@ -13,8 +13,7 @@ import struct
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from ._engine import Reader
-from .errors import EncodeError, SchemaError, TrailingBytesError, TruncatedError, UnknownTagError
+from .errors import EncodeError, SchemaError, TruncatedError, UnknownTagError
 from .message import Message, as_buffer, tagged_encoder
 
 __all__ = ["Protocol"]
@@ -143,16 +142,7 @@ class Protocol:
                 f"known: {known}",
                 offset=0,
             )
-        r = Reader(buf, tw, cls.__name__)
-        obj = cls._wk_careful_read(r, cls.__name__)
-        if r.pos != len(buf):
-            r.fail(
-                TrailingBytesError,
-                f"{len(buf) - r.pos} trailing byte(s) after the end of the message",
-                None,
-                r.pos,
-            )
-        return obj
+        return cls._wk_careful_decode(buf, tw)
 
     # introspection ----------------------------------------------------------
     def fixed_sizes(self) -> dict[int, int]:
