@@ -331,6 +331,19 @@ class Raw(Field):
             self.fast = con.compile()
         except Exception:
             self.fast = con
+        # A fixed-width BytesInteger (Int24ub and friends) is a plain integer: the
+        # fast path inlines int.from_bytes/to_bytes instead of going through
+        # construct (~1 us a call even compiled).  Its careful path is still
+        # construct's own parse/build, and the differential tests hold both equal.
+        self._int: tuple[int, str, bool] | None = None
+        if (
+            type(con) is construct.BytesInteger
+            and isinstance(con.length, int)
+            and con.length > 0
+            and isinstance(con.swapped, bool)
+            and isinstance(con.signed, bool)
+        ):
+            self._int = (con.length, "little" if con.swapped else "big", con.signed)
 
     def type_name(self) -> str:
         return f"construct {type(self.con).__name__}"
@@ -353,6 +366,27 @@ class Raw(Field):
 
     def fast_write(self, value: Any, out: bytearray) -> None:
         out += self.fast.build(value)
+
+    def gen_read(self, g: Gen, target: str) -> None:
+        if self._int is None:
+            return super().gen_read(g, target)
+        n, order, signed = self._int
+        e = g.tmp("e")
+        g.emit(f"{e} = off + {n}")
+        with g.block(f"if {e} > _n:"):
+            g.emit("raise IndexError")
+        g.emit(
+            f"{target} = {g.const(int.from_bytes, 'fb')}(buf[off:{e}], {order!r}, signed={signed})"
+        )
+        g.emit(f"off = {e}")
+
+    def gen_write(self, g: Gen, expr: str) -> None:
+        if self._int is None:
+            return super().gen_write(g, expr)
+        n, order, signed = self._int
+        # int.to_bytes exists only on ints (bool included, as construct allows) and
+        # raises OverflowError where construct refuses: the careful path then explains
+        g.emit(f"out += {g.const(int.to_bytes, 'tb')}({expr}, {n}, {order!r}, signed={signed})")
 
     def read(self, r: Reader, path: str) -> Any:
         start = r.pos
