@@ -34,7 +34,7 @@ import construct
 from ._engine import Gen, Reader
 from .composite import Optional, as_field
 from .errors import EncodeError, MissingFieldError, SchemaError, TrailingBytesError
-from .fields import Field, Scalar
+from .fields import Bool, Field, Scalar
 
 __all__ = ["Message", "FieldInfo", "MISSING"]
 
@@ -494,7 +494,14 @@ def _emit_write(g: Gen, infos: tuple[FieldInfo, ...], lead: Any = None) -> None:
 
 def _scalar_arg(g: Gen, f: FieldInfo) -> str:
     pre = f.field.pre  # type: ignore[attr-defined]
-    return f"{g.const(pre, 'pre')}(o.{f.name})" if pre else f"o.{f.name}"
+    if pre is None:
+        return f"o.{f.name}"
+    if isinstance(f.field, Bool):
+        # inline the identity test: a call per bool costs more than the pack itself
+        t = g.tmp("b")
+        slow = g.const(pre, "pre")  # refuses non-bools with the careful path's message
+        return f"(1 if ({t} := o.{f.name}) is True else 0 if {t} is False else {slow}({t}))"
+    return f"{g.const(pre, 'pre')}(o.{f.name})"
 
 
 def _make_fast_write(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
