@@ -55,13 +55,7 @@ class AsciiLength(Framer):
                 raise self._bad(data, pos, base, prefix)
             size = int(prefix)
             if size > maxf:
-                raise FrameTooLarge(
-                    f"frame length {size} exceeds max_frame {maxf}",
-                    length=size,
-                    limit=maxf,
-                    offset=base + pos,
-                    window=data[pos : pos + WINDOW],
-                )
+                raise FrameTooLarge.announced(size, maxf, data, pos, base)
             start = pos + d
             end = start + size
             if end > n:

@@ -124,6 +124,20 @@ class FrameTooLarge(FramingError):
         self.length = length
         super().__init__(reason, **kw)
 
+    @classmethod
+    def announced(
+        cls, size: int, limit: int, data: bytes, pos: int, base: int, detail: str = ""
+    ) -> FrameTooLarge:
+        """The error for a length prefix at ``data[pos]`` (stream offset ``base + pos``)
+        announcing ``size`` bytes over ``limit``; ``detail`` adds to the rule's text."""
+        return cls(
+            f"frame length {size}{detail} exceeds max_frame {limit}",
+            length=size,
+            limit=limit,
+            offset=base + pos,
+            window=data[pos : pos + WINDOW],
+        )
+
 
 class DelimiterNotFound(FrameTooLarge):
     """Delimited framing: ``max_frame`` bytes arrived without a delimiter."""

@@ -13,6 +13,7 @@ offset instead of slicing.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable
 from typing import Any
 
@@ -60,7 +61,7 @@ def check_body(body: Any, what: str = "a frame body") -> ByteString:
     return body
 
 
-class Framer:
+class Framer(abc.ABC):
     """Base class of the framing strategies (not configured by subclassing: pick a
     framer class and give it numbers).
 
@@ -94,10 +95,10 @@ class Framer:
         raise AttributeError(f"{type(self).__name__} is immutable (cannot set {name!r})")
 
     # ------------------------------------------------------------------ public
+    @abc.abstractmethod
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
         """Return ``body`` framed.  Raises ``EncodeError`` (before producing anything)
         if the body breaks the framer's rules."""
-        raise NotImplementedError
 
     def _no_header(self, header: ByteString) -> None:
         if header:

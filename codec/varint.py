@@ -92,13 +92,7 @@ class VarintLength(Framer):
                     return pos, n - pos + 1
                 size, start = got
             if size > maxf:
-                raise FrameTooLarge(
-                    f"frame length {size} exceeds max_frame {maxf}",
-                    length=size,
-                    limit=maxf,
-                    offset=base + pos,
-                    window=data[pos : pos + WINDOW],
-                )
+                raise FrameTooLarge.announced(size, maxf, data, pos, base)
             end = start + size
             if end > n:
                 return pos, end - pos

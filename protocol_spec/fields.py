@@ -11,6 +11,7 @@ Composite fields (arrays, optionals, nested messages, raw constructs) are in
 
 from __future__ import annotations
 
+import abc
 import enum
 import struct
 import typing
@@ -75,7 +76,7 @@ __all__ = [
 ]
 
 
-class Field:
+class Field(abc.ABC):
     """Base class of every field kind.
 
     Subclasses implement ``read``/``write`` (careful path) and may override
@@ -90,18 +91,21 @@ class Field:
     #: the Python type a decoded value has
     py_type: Any = object
 
+    @abc.abstractmethod
     def type_name(self) -> str:
-        raise NotImplementedError  # abstract: every concrete field defines it
+        """The wire type as ``wirekit schema`` shows it (``u16``, ``string(u8)``...)."""
 
     def __repr__(self) -> str:
         return f"<field {self.type_name()}>"
 
     # careful path -------------------------------------------------------
+    @abc.abstractmethod
     def read(self, r: Reader, path: str) -> Any:
-        raise NotImplementedError  # abstract
+        """Decode one value at ``r.pos``; raise a precise DecodeError naming ``path``."""
 
+    @abc.abstractmethod
     def write(self, value: Any, out: bytearray, path: str) -> None:
-        raise NotImplementedError  # abstract
+        """Append ``value``'s encoding to ``out``; raise EncodeError naming ``path``."""
 
     # fast path ----------------------------------------------------------
     def fast_read(self, buf: bytes, off: int) -> tuple[Any, int]:
@@ -119,8 +123,9 @@ class Field:
         g.emit(f"{g.const(self.fast_write, 'wr')}({expr}, out)")
 
     # construct -----------------------------------------------------------
+    @abc.abstractmethod
     def to_construct(self) -> construct.Construct:
-        raise NotImplementedError  # abstract
+        """The equivalent construct object (for ``Message.schema()``)."""
 
 
 def _type_label(value: Any) -> str:
