@@ -111,6 +111,7 @@ class Framer(abc.ABC):
     _repr_fields: tuple[str, ...] = ("max_frame",)
 
     # ---------------------------------------------------- decoder contract
+    @abc.abstractmethod
     def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
         """Append every complete frame in ``data[pos:]`` to ``out``.
 
@@ -120,7 +121,6 @@ class Framer(abc.ABC):
         state for :meth:`_wait` (for length-based framers: the bytes the frame needs
         from ``pos``).  Raises a ``FramingError`` on a broken rule.
         """
-        raise NotImplementedError
 
     def _wait(self, buf: bytearray, need: int, base: int) -> int:
         """``buf`` (an incomplete frame, starting at absolute ``base``) just grew.
