@@ -1,8 +1,11 @@
 """The wirekit exception hierarchy.
 
-Every error wirekit raises on bad input or bad use is a :class:`WirekitError`;
-no ``struct.error``, ``IndexError`` or construct exception reaches the user
-(when one is the cause it is chained with ``raise ... from exc``).
+Every error that bad bytes, bad values or a bad declaration cause is a
+:class:`WirekitError`; no ``struct.error``, ``IndexError`` or construct
+exception reaches the user (when one is the cause it is chained with
+``raise ... from exc``).  Misuse of the API itself (a ``str`` passed where
+bytes are expected, an impossible framer layout) raises ``TypeError`` or
+``ValueError``, as Python APIs do.
 
 ::
 

@@ -24,8 +24,12 @@ def _hex(data: bytes, limit: int = 48) -> str:
     return text + (f" ... (+{len(data) - limit} bytes)" if len(data) > limit else "")
 
 
-def run_demo(echo: Callable[[str], None] = print, protocol: Protocol = EXAMPLE) -> None:
-    """Encode every example message, decode it back, and show what bad input gets you."""
+def run_demo(echo: Callable[[str], None] = print) -> None:
+    """Encode every example message, decode it back, and show what bad input gets you.
+
+    Written for the example protocol (its sample messages and their byte layout).
+    """
+    protocol = EXAMPLE
     echo(
         f"1. Schema: protocol {protocol.name!r}, {len(protocol)} messages "
         "(`wirekit schema` shows every field)"
