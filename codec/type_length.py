@@ -24,9 +24,10 @@ __all__ = ["TypeLength"]
 class TypeLength(Framer):
     """Frames whose total size (tag included) is looked up from their type tag.
 
-    ``sizes`` maps tag -> total frame size in bytes (>= ``tag_width``), like
-    ``Protocol.fixed_sizes()``.  A tag missing from the table is a framing error
-    (``UnknownFrameType``): without a size there is no way to find the next frame.
+    ``sizes`` maps tag -> total frame size in bytes (>= ``tag_width``); see
+    :meth:`from_protocol` for a ``Protocol`` whose messages all have a fixed size.
+    A tag missing from the table is a framing error (``UnknownFrameType``): without
+    a size there is no way to find the next frame.
     """
 
     __slots__ = ("sizes", "tag_width")
@@ -53,9 +54,25 @@ class TypeLength(Framer):
 
     @classmethod
     def from_protocol(cls, protocol: Any) -> TypeLength:
-        """The framer for a ``Protocol`` whose messages all have a fixed size
-        (``protocol.fixed_sizes()``, sizes including the tag)."""
-        return cls(protocol.fixed_sizes(), tag_width=protocol.tag_width)
+        """The framer for a ``Protocol`` whose messages all have a fixed size.
+
+        Uses ``protocol.messages`` (each with ``TAG``, ``SIZE`` -- the body size, or
+        ``None`` if variable -- and ``__name__``) and ``protocol.tag_width``; frame
+        sizes include the tag.  Raises ``ValueError`` naming the variable-size
+        messages if there are any: a message left out of the table would later fail
+        as an unknown frame type, and its size cannot be known from its tag.
+        """
+        messages = tuple(protocol.messages)
+        tw = protocol.tag_width
+        variable = [m.__name__ for m in messages if m.SIZE is None]
+        if variable:
+            raise ValueError(
+                f"TypeLength needs fixed-size messages; {protocol!r} has variable-size"
+                f" message(s) {', '.join(variable)}: use a length-prefixed framer"
+            )
+        if not messages:
+            raise ValueError(f"TypeLength needs fixed-size messages; {protocol!r} has none")
+        return cls({m.TAG: m.SIZE + tw for m in messages}, tag_width=tw)
 
     def _tag(self, data: ByteString, pos: int) -> int:
         if self.tag_width == 1:

@@ -157,13 +157,11 @@ class FakeMessage:
 
 
 class FakeProtocol:
-    """The four members the codec uses: encode, decode, tag_width, fixed_sizes.
+    """The two members the message codec uses: encode and decode.
 
     Tag 1: fixed 4-byte payload.  Tag 2: any payload.  Tag 9 fails to decode with an
     offset inside the payload (byte 2 of the message).
     """
-
-    tag_width = 1
 
     def encode(self, msg: FakeMessage) -> bytes:
         if msg.tag == 1 and len(msg.payload) != 4:
@@ -181,6 +179,3 @@ class FakeProtocol:
         if data[0] == 2 and b"!" in data:
             raise DecodeError("no ! allowed", offset=data.index(b"!"))
         return FakeMessage(data[0], data[1:])
-
-    def fixed_sizes(self) -> dict[int, int]:
-        return {1: 5}

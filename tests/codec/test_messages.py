@@ -20,6 +20,7 @@ from wirekit.codec import (
 )
 from wirekit.protocol_spec.errors import DecodeError, EncodeError
 from wirekit.protocol_spec.example import EXAMPLE, sample_messages
+from wirekit.protocol_spec.protocol import Protocol
 
 from .codec_helpers import FakeMessage, FakeProtocol, tr
 
@@ -52,8 +53,10 @@ def test_header_framer_puts_the_tag_in_the_header():
 
 
 def test_type_length_from_protocol():
+    # FakeProtocol's tag 2 is variable-size (from_protocol would refuse it): frame
+    # its fixed-size tag 1 with an explicit table.
     proto = FakeProtocol()
-    framer = TypeLength.from_protocol(proto)
+    framer = TypeLength({1: 5})
     stream = MessageEncoder(framer, proto).encode_many([FakeMessage(1, b"wxyz")] * 2)
     assert MessageDecoder(framer, proto).feed(stream) == [FakeMessage(1, b"wxyz")] * 2
 
@@ -119,7 +122,10 @@ def test_real_example_protocol():
             dec = MessageDecoder(framer, EXAMPLE)
             assert [m for c in chunks for m in dec.feed(c)] + dec.feed_eof() == msgs
     fixed = [m for m in msgs if EXAMPLE.encode(m)[0] in EXAMPLE.fixed_sizes()]
-    framer = TypeLength.from_protocol(EXAMPLE)
+    with pytest.raises(ValueError, match="variable-size"):
+        TypeLength.from_protocol(EXAMPLE)  # only Heartbeat is fixed-size
+    fixed_proto = Protocol("fixed", [type(m) for m in fixed])
+    framer = TypeLength.from_protocol(fixed_proto)
     stream = MessageEncoder(framer, EXAMPLE).encode_many(fixed * 3)
     assert MessageDecoder(framer, EXAMPLE).feed(stream) == fixed * 3
 

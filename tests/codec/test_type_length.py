@@ -6,8 +6,21 @@ import pytest
 
 from wirekit.codec import StreamDecoder, TypeLength, UnknownFrameType
 from wirekit.protocol_spec.errors import EncodeError, UnknownTagError
+from wirekit.protocol_spec.example import EXAMPLE, Heartbeat
+from wirekit.protocol_spec.fields import u8, u16
+from wirekit.protocol_spec.message import Message
+from wirekit.protocol_spec.protocol import Protocol
 
-from .codec_helpers import FakeProtocol, bodies_of, feed_chunks, tr
+from .codec_helpers import bodies_of, feed_chunks, tr
+
+
+class Ping(Message, tag=0x0102):
+    seq: u16
+
+
+class Pong(Message, tag=0x0103):
+    seq: u16
+    status: u8
 
 
 def test_table_framing_any_chunking():
@@ -22,8 +35,32 @@ def test_table_framing_any_chunking():
 def test_two_byte_tags_and_from_protocol():
     framer = TypeLength({0x0102: 4}, tag_width=2)
     assert bodies_of(StreamDecoder(framer).feed(b"\x01\x02xy")) == [b"\x01\x02xy"]
-    framer = TypeLength.from_protocol(FakeProtocol())
-    assert framer.sizes == {1: 5} and framer.tag_width == 1
+    framer = TypeLength.from_protocol(Protocol("hb", [Heartbeat]))
+    assert framer.sizes == {4: 18} and framer.tag_width == 1
+    framer = TypeLength.from_protocol(Protocol("ping", [Ping, Pong], tag_width=2))
+    assert framer.sizes == {0x0102: 4, 0x0103: 5} and framer.tag_width == 2
+    assert bodies_of(StreamDecoder(framer).feed(b"\x01\x03abc\x01\x02xy")) == [
+        b"\x01\x03abc",
+        b"\x01\x02xy",
+    ]
+
+
+def test_from_protocol_refuses_variable_size_messages():
+    # EXAMPLE has one fixed-size message (Heartbeat): the others must not be dropped
+    # silently (a Login frame would later fail as an "unknown" frame type).
+    with pytest.raises(ValueError, match="variable-size") as info:
+        TypeLength.from_protocol(EXAMPLE)
+    text = str(info.value)
+    for name in ("Login", "Chat", "Telemetry", "ErrorReply"):
+        assert name in text
+    assert "Heartbeat" not in text.split("message(s)")[1]
+    # No fixed-size message at all: the same clear error, not one about an empty table.
+    from wirekit.protocol_spec.example import Chat
+
+    with pytest.raises(ValueError, match="variable-size message.*Chat"):
+        TypeLength.from_protocol(Protocol("chat", [Chat]))
+    with pytest.raises(ValueError, match="has none"):
+        TypeLength.from_protocol(Protocol("empty"))
 
 
 def test_unknown_tag_is_a_framing_error():
