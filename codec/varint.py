@@ -13,24 +13,24 @@ from __future__ import annotations
 from typing import Any
 
 from wirekit.protocol_spec.errors import EncodeError
+from wirekit.protocol_spec.varint import (
+    MAX_VARINT_BYTES,
+    VarintDecodeError,
+    decode_uvarint,
+    encode_uvarint,
+)
 
 from .errors import WINDOW, BadLengthPrefix, FrameTooLarge
 from .events import Frame
 from .framer import DEFAULT_MAX_FRAME, ByteString, Framer, check_body, check_max_frame, new_frame
 
-__all__ = ["VarintLength", "encode_varint"]
+__all__ = ["VarintLength"]
 
-MAX_VARINT_BYTES = 10
-
-
-def encode_varint(value: int) -> bytes:
-    """Unsigned LEB128 (minimal form)."""
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+# VarintDecodeError.kind -> what the BadLengthPrefix message says about the prefix
+_MALFORMED = {
+    "overlong": f"is longer than {MAX_VARINT_BYTES} bytes",
+    "overflow": "overflows 64 bits",
+}
 
 
 class VarintLength(Framer):
@@ -46,27 +46,17 @@ class VarintLength(Framer):
         self._no_header(header)
         if len(body) > self.max_frame:
             raise EncodeError(f"body of {len(body)} bytes exceeds max_frame {self.max_frame}")
-        return b"".join((encode_varint(len(body)), body))
+        return b"".join((encode_uvarint(len(body)), body))
 
     def _read_varint(self, data: bytes, pos: int, base: int) -> tuple[int, int] | None:
         """``(value, end)`` of the varint at ``pos``, or ``None`` if incomplete."""
-        value = 0
-        shift = 0
-        i = pos
-        n = len(data)
-        limit = pos + MAX_VARINT_BYTES
-        while i < n:
-            b = data[i]
-            i += 1
-            value |= (b & 0x7F) << shift
-            if b < 0x80:
-                if value >> 64:
-                    raise self._bad(data, pos, base, "overflows 64 bits")
-                return value, i
-            if i == limit:
-                raise self._bad(data, pos, base, f"is longer than {MAX_VARINT_BYTES} bytes")
-            shift += 7
-        return None
+        try:
+            return decode_uvarint(data, pos)
+        except VarintDecodeError as exc:  # raised outside the handler: no context
+            kind = exc.kind
+        if kind == "truncated":  # wait for more bytes
+            return None
+        raise self._bad(data, pos, base, _MALFORMED[kind])
 
     def _bad(self, data: bytes, pos: int, base: int, what: str) -> Exception:
         return BadLengthPrefix(

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wirekit.codec import BadLengthPrefix, FrameTooLarge, StreamDecoder, VarintLength
-from wirekit.codec.varint import encode_varint
+from wirekit.protocol_spec.varint import encode_uvarint as encode_varint
 
 from .codec_helpers import bodies_of, feed_chunks, tr
 
@@ -62,3 +62,21 @@ def test_encode_limits():
         VarintLength(max_frame=2).encode(b"abc")
     with pytest.raises(EncodeError):
         VarintLength().encode(b"a", b"h")
+
+
+def test_malformed_prefix_errors_come_from_the_shared_varint_reader():
+    # codec.varint reads prefixes with protocol_spec.varint.decode_uvarint: its
+    # "truncated" waits for more bytes, "overlong"/"overflow" are BadLengthPrefix at
+    # the absolute offset of the prefix, with no VarintDecodeError context.
+    cases = [(b"\x80" * 10 + b"\x01", "longer than 10 bytes"), (b"\xff" * 9 + b"\x02", "overflows")]
+    for prefix, text in cases:
+        for chunks in tr(b"\x01a" + prefix):
+            dec = StreamDecoder(VarintLength(), offset=100)
+            with pytest.raises(BadLengthPrefix, match=text) as info:
+                feed_chunks(dec, chunks)
+            assert info.value.offset == 102 and info.value.limit == 10
+            assert info.value.__context__ is None
+    dec = StreamDecoder(VarintLength())
+    assert dec.feed(b"\x80" * 9) == [] and dec.buffered == 9  # truncated: wait
+    assert bodies_of(dec.feed(b"\x00")) == [b""]
+    assert VarintLength().encode(b"x" * 300) == encode_varint(300) + b"x" * 300
