@@ -34,6 +34,17 @@ _EOF = 6  # feed_eof was called
 _STATE_NAMES = ("open", "skipping", "resyncing", "stopped", "damaged", "closed", "eof")
 
 
+def snapshot(data: object, who: str) -> bytes:
+    """``data`` (any bytes-like object) as immutable ``bytes``: a copy of the raw
+    bytes, whatever a view's item format, so the caller may reuse its buffer.
+    Anything else (``str``, ``int``, ...) is a ``TypeError`` naming ``who``."""
+    try:
+        return bytes(memoryview(data))  # type: ignore[arg-type]
+    except TypeError:
+        pass  # raised outside the handler: no memoryview error as context
+    raise TypeError(f"{who} expects bytes-like, got {type(data).__name__}")
+
+
 class StreamDecoder:
     """Turns a byte stream, fed in arbitrary chunks, into :class:`Frame` objects.
 
@@ -131,9 +142,7 @@ class StreamDecoder:
         :class:`Frame` objects).  Raises a ``FramingError`` if the stream breaks the
         framing rules (see the class docstring for the state afterwards)."""
         if type(data) is not bytes:
-            # memoryview() rejects str/int; bytes() copies the raw bytes (whatever the
-            # view's item format) so the caller may reuse (or mutate) its buffer.
-            data = bytes(memoryview(data))
+            data = snapshot(data, "StreamDecoder.feed")
         if self._mode or self._queue:
             return self._feed_special(data)
         if self._buf.data:

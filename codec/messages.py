@@ -19,7 +19,7 @@ from typing import Any
 
 from wirekit.protocol_spec.errors import DecodeError, EncodeError
 
-from .decoder import StreamDecoder
+from .decoder import StreamDecoder, snapshot
 from .encoder import Encoder
 from .errors import FramingError
 from .events import Frame
@@ -82,6 +82,8 @@ class MessageDecoder:
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[Any]:
         """Add a chunk; return the messages (and gap events) it completed."""
+        if type(data) is not bytes:
+            data = snapshot(data, "MessageDecoder.feed")
         if self._pending:
             return self._call(self.decoder.feed, data)
         try:

@@ -127,8 +127,14 @@ def test_mutable_input_is_copied_so_the_caller_can_reuse_its_buffer():
 
 @pytest.mark.parametrize("bad", ["text", 5, None, [1, 2]])
 def test_feed_rejects_non_bytes(bad):
-    with pytest.raises(TypeError):
-        StreamDecoder(LengthPrefixed()).feed(bad)
+    dec = StreamDecoder(LengthPrefixed())
+    with pytest.raises(TypeError) as info:
+        dec.feed(bad)
+    # a named error, not memoryview's own "a bytes-like object is required"
+    assert str(info.value) == f"StreamDecoder.feed expects bytes-like, got {type(bad).__name__}"
+    assert info.value.__context__ is None
+    assert dec.state == "open" and dec.position == 0  # nothing was fed
+    assert dec.feed(LengthPrefixed().encode(b"ok"))[0].data == b"ok"
 
 
 def test_constructor_validates():

@@ -110,6 +110,16 @@ def test_encode_errors_produce_nothing():
         MessageEncoder(LengthPrefixed(), object())
 
 
+@pytest.mark.parametrize("bad", ["text", 5, None])
+def test_message_decoder_feed_rejects_non_bytes(bad):
+    dec = MessageDecoder(LengthPrefixed(width=1), FakeProtocol())
+    with pytest.raises(
+        TypeError, match=f"^MessageDecoder.feed expects bytes-like, got {type(bad).__name__}$"
+    ):
+        dec.feed(bad)
+    assert dec.feed(bytearray(b"\x03\x02hi")) == [FakeMessage(2, b"hi")]
+
+
 def test_real_example_protocol():
     msgs = sample_messages()
     for framer in (
