@@ -22,7 +22,6 @@ and its subclasses (all ``DecodeError``).
 """
 
 from .ascii_length import AsciiLength
-from .buffer import ReceiveBuffer
 from .decoder import StreamDecoder
 from .delimited import Delimited
 from .encoder import Encoder
@@ -60,7 +59,6 @@ __all__ = [
     "Encoder",
     "MessageDecoder",
     "MessageEncoder",
-    "ReceiveBuffer",
     # events
     "Frame",
     "DamagedFrame",

@@ -17,6 +17,7 @@ Why it is shaped like this (measured on CPython 3.11):
 
 from __future__ import annotations
 
+# Internal to StreamDecoder (not exported by wirekit.codec).
 __all__ = ["ReceiveBuffer"]
 
 
@@ -32,48 +33,24 @@ class ReceiveBuffer:
         #: absolute stream offset of ``data[0]`` (of the next byte fed, when empty)
         self.offset = offset
 
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __bool__(self) -> bool:
-        return bool(self.data)
-
-    def append(self, chunk: bytes | bytearray | memoryview) -> None:
-        """Add bytes at the end (amortised O(len(chunk)))."""
-        self.data += chunk
-
     def take(self) -> bytes:
         """Return everything buffered as immutable ``bytes`` and empty the buffer.
 
         ``offset`` is unchanged: it is the offset of the returned chunk's byte 0.
-        Hand the unconsumed rest back with :meth:`keep`.
+        Hand the unframed rest back with :meth:`keep`.
         """
         chunk = bytes(self.data)
         self.data.clear()
         return chunk
 
-    def keep(self, chunk: bytes, consumed: int) -> None:
-        """After framing ``consumed`` bytes of ``chunk`` (which started at ``offset``),
-        buffer the rest.  The buffer must be empty (after :meth:`take`, or when the
-        chunk came straight from the caller)."""
-        self.offset += consumed
-        if consumed < len(chunk):
-            self.data += memoryview(chunk)[consumed:]  # one copy, no slice temporary
-
-    def consume_exactly(self, n: int) -> bytes | None:
-        """Remove and return exactly ``n`` bytes from the front, or ``None`` (and
-        remove nothing) if fewer are buffered (wsproto's ``consume_exactly``)."""
-        if n > len(self.data):
-            return None
-        out = bytes(self.data[:n])
-        self.discard(n)
-        return out
-
-    def discard(self, n: int) -> None:
-        """Drop ``n`` bytes (at most all of them) from the front."""
-        n = min(n, len(self.data))
-        del self.data[:n]
-        self.offset += n
+    def keep(self, chunk: bytes, base: int, pos: int) -> None:
+        """``chunk`` (whose byte 0 is at absolute offset ``base``) is framed up to
+        ``pos``: buffer the rest, ``chunk[pos:]``, which now starts at ``offset``.
+        The buffer must be empty (after :meth:`take`, or when the chunk came straight
+        from the caller).  This is the compaction step: once per ``feed``."""
+        self.offset = base + pos
+        if pos < len(chunk):
+            self.data += memoryview(chunk)[pos:]  # one copy, no slice temporary
 
     def clear(self, lost: int = 0) -> int:
         """Drop everything and skip ``lost`` more stream bytes (a gap); return the

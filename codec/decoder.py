@@ -200,9 +200,7 @@ class StreamDecoder:
             )
         except FramingError as exc:
             return self._fail(exc, out, chunk, base, unfed)
-        buf.offset = base + end
-        if end < len(chunk):  # compaction: once per feed
-            buf.data += memoryview(chunk)[end:]
+        buf.keep(chunk, base, end)  # compaction: once per feed
         self._need = need
         return out
 
@@ -244,9 +242,7 @@ class StreamDecoder:
             if i < 0:
                 keep = max(pos, len(chunk) - (dl - 1))  # a partial delimiter may end it
                 self._discarded += keep - pos
-                buf.offset = base + keep
-                if keep < len(chunk):
-                    buf.data += memoryview(chunk)[keep:]
+                buf.keep(chunk, base, keep)
                 self._mode = _RESYNC
                 return
             drop = i + dl
@@ -260,9 +256,7 @@ class StreamDecoder:
                 out.append(exc)
                 pos = exc.offset - base if exc.offset is not None else drop
                 continue
-            buf.offset = base + end
-            if end < len(chunk):
-                buf.data += memoryview(chunk)[end:]
+            buf.keep(chunk, base, end)
             self._need = need
             return
 
