@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from wirekit.protocol_spec.errors import EncodeError
-
 from .errors import WINDOW, BadLengthPrefix, FrameTooLarge
 from .events import Frame
-from .framer import DEFAULT_MAX_FRAME, ByteString, Framer, check_body, check_max_frame, new_frame
+from .framer import DEFAULT_MAX_FRAME, ByteString, Framer, check_max_frame, new_frame
 
 __all__ = ["AsciiLength"]
 
@@ -33,14 +31,11 @@ class AsciiLength(Framer):
         self.max_frame = min(check_max_frame(max_frame), 10**digits - 1)
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
-        body = check_body(body)
-        self._no_header(header)
-        if len(body) > self.max_frame:
-            raise EncodeError(
-                f"body of {len(body)} bytes exceeds max_frame {self.max_frame}"
-                f" ({self.digits} decimal digits)"
-            )
+        body = self._check_encode(body, header)
         return b"".join((b"%0*d" % (self.digits, len(body)), body))
+
+    def _max_note(self) -> str:
+        return f" ({self.digits} decimal digits)"
 
     def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
         d = self.digits

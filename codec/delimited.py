@@ -35,7 +35,6 @@ from .framer import (
     GAP_RESYNC,
     ByteString,
     Framer,
-    check_body,
     check_max_frame,
     new_frame,
 )
@@ -59,11 +58,7 @@ class Delimited(Framer):
         self.max_frame = check_max_frame(max_frame)
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
-        body = check_body(body)
-        self._no_header(header)
-        body = bytes(body)
-        if len(body) > self.max_frame:
-            raise EncodeError(f"body of {len(body)} bytes exceeds max_frame {self.max_frame}")
+        body = bytes(self._check_encode(body, header))
         d = self.delimiter
         framed = body + d
         at = framed.find(d)

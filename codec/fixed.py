@@ -9,7 +9,7 @@ from typing import Any
 from wirekit.protocol_spec.errors import EncodeError
 
 from .events import Frame
-from .framer import ByteString, Framer, check_body, new_frame
+from .framer import ByteString, Framer, new_frame
 
 __all__ = ["FixedLength"]
 
@@ -19,6 +19,7 @@ class FixedLength(Framer):
 
     __slots__ = ("size",)
     _repr_fields = ("size",)
+    _encode_checks_max = False  # encode checks the exact size
 
     def __init__(self, size: int) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
@@ -27,8 +28,7 @@ class FixedLength(Framer):
         self.max_frame = size
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
-        body = check_body(body)
-        self._no_header(header)
+        body = self._check_encode(body, header)
         if len(body) != self.size:
             raise EncodeError(f"body must be exactly {self.size} bytes, got {len(body)}")
         return bytes(body)

@@ -74,6 +74,7 @@ class Framer(abc.ABC):
     """
 
     __slots__ = ("max_frame",)
+    max_frame: int
     gap_action: str = GAP_STOP
     #: True if a stream carries exactly one frame (ShutdownTerminated).
     single_message: bool = False
@@ -100,9 +101,31 @@ class Framer(abc.ABC):
         """Return ``body`` framed.  Raises ``EncodeError`` (before producing anything)
         if the body breaks the framer's rules."""
 
-    def _no_header(self, header: ByteString) -> None:
+    #: True if :meth:`_check_encode` refuses a body above ``max_frame`` (False for
+    #: framers whose ``encode`` checks an exact size instead).
+    _encode_checks_max: bool = True
+
+    def _check_encode(self, body: Any, header: Any) -> ByteString:
+        """The checks every ``encode`` starts with: ``body`` must be bytes-like
+        (returned as a flat byte view, see :func:`check_body`), ``header`` must suit
+        the framer (:meth:`_check_header`) and the body must not exceed
+        ``max_frame``.  Raises ``TypeError``/``EncodeError``."""
+        body = check_body(body)
+        self._check_header(header)
+        if self._encode_checks_max and len(body) > self.max_frame:
+            raise EncodeError(
+                f"body of {len(body)} bytes exceeds max_frame {self.max_frame}{self._max_note()}"
+            )
+        return body
+
+    def _check_header(self, header: Any) -> None:
+        """Refuse header bytes (framers with a header override this)."""
         if header:
             raise EncodeError(f"{type(self).__name__} frames have no header bytes")
+
+    def _max_note(self) -> str:
+        """Text added to the ``max_frame`` encode error (why the limit is what it is)."""
+        return ""
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._repr_fields)

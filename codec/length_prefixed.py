@@ -108,13 +108,8 @@ class LengthPrefixed(Framer):
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
         """``header + prefix + body``; ``EncodeError`` if the header has the wrong size,
         the body exceeds ``max_frame`` or its length does not fit the prefix."""
-        body = check_body(body)
-        header = check_body(header, "a frame header")
-        if len(header) != self.header:
-            raise EncodeError(f"header must be exactly {self.header} bytes, got {len(header)}")
+        body = self._check_encode(body, header)
         size = len(body)
-        if size > self.max_frame:
-            raise EncodeError(f"body of {size} bytes exceeds max_frame {self.max_frame}")
         value = size - self._delta
         if not 0 <= value <= self._max_value:
             raise EncodeError(
@@ -122,6 +117,11 @@ class LengthPrefixed(Framer):
                 f" a {self.width}-byte prefix"
             )
         return b"".join((header, self._struct.pack(value), body))
+
+    def _check_header(self, header: Any) -> None:
+        size = len(check_body(header, "a frame header"))  # bytes, not memoryview items
+        if size != self.header:
+            raise EncodeError(f"header must be exactly {self.header} bytes, got {size}")
 
     # ----------------------------------------------------------------- decode
     def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:

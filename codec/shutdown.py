@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from wirekit.protocol_spec.errors import EncodeError
-
 from .errors import WINDOW, FrameTooLarge
 from .events import Frame
 from .framer import (
@@ -20,7 +18,6 @@ from .framer import (
     GAP_TO_EOF,
     ByteString,
     Framer,
-    check_body,
     check_max_frame,
     new_frame,
 )
@@ -43,10 +40,7 @@ class ShutdownTerminated(Framer):
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
         """The body itself; the sender must then half-close (``shutdown(SHUT_WR)``)."""
-        body = check_body(body)
-        self._no_header(header)
-        if len(body) > self.max_frame:
-            raise EncodeError(f"body of {len(body)} bytes exceeds max_frame {self.max_frame}")
+        body = self._check_encode(body, header)
         return bytes(body)
 
     def _check(self, size: int, head: bytes, base: int) -> None:

@@ -16,7 +16,7 @@ from wirekit.protocol_spec.errors import EncodeError
 
 from .errors import WINDOW, UnknownFrameType
 from .events import Frame
-from .framer import ByteString, Framer, check_body, new_frame
+from .framer import ByteString, Framer, new_frame
 
 __all__ = ["TypeLength"]
 
@@ -32,6 +32,7 @@ class TypeLength(Framer):
 
     __slots__ = ("sizes", "tag_width")
     _repr_fields = ("tag_width",)
+    _encode_checks_max = False  # encode checks the tag's exact size
 
     def __repr__(self) -> str:
         return f"TypeLength({dict(self.sizes)!r}, tag_width={self.tag_width})"
@@ -82,8 +83,7 @@ class TypeLength(Framer):
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
         """Check that ``body`` (tag included) starts with a known tag and has that
         tag's size; the frame is the body itself."""
-        body = check_body(body)
-        self._no_header(header)
+        body = self._check_encode(body, header)
         if len(body) < self.tag_width:
             raise EncodeError(f"body of {len(body)} bytes has no {self.tag_width}-byte tag")
         tag = self._tag(body, 0)

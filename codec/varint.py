@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from wirekit.protocol_spec.errors import EncodeError
 from wirekit.protocol_spec.varint import (
     MAX_VARINT_BYTES,
     VarintDecodeError,
@@ -22,7 +21,7 @@ from wirekit.protocol_spec.varint import (
 
 from .errors import WINDOW, BadLengthPrefix, FrameTooLarge
 from .events import Frame
-from .framer import DEFAULT_MAX_FRAME, ByteString, Framer, check_body, check_max_frame, new_frame
+from .framer import DEFAULT_MAX_FRAME, ByteString, Framer, check_max_frame, new_frame
 
 __all__ = ["VarintLength"]
 
@@ -42,10 +41,7 @@ class VarintLength(Framer):
         self.max_frame = check_max_frame(max_frame)
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
-        body = check_body(body)
-        self._no_header(header)
-        if len(body) > self.max_frame:
-            raise EncodeError(f"body of {len(body)} bytes exceeds max_frame {self.max_frame}")
+        body = self._check_encode(body, header)
         return b"".join((encode_uvarint(len(body)), body))
 
     def _read_varint(self, data: bytes, pos: int, base: int) -> tuple[int, int] | None:

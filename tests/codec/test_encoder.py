@@ -104,3 +104,45 @@ def test_feed_takes_a_multi_byte_memoryview_as_its_bytes(framer):
     for view in (memoryview(stream).cast("I"), memoryview(array_of("I", stream))):
         frames = StreamDecoder(framer).feed(view)
         assert bytes(frames[0].data) == WIDE_BODY
+
+
+HEADERLESS_LIMITED = [
+    (AsciiLength(2, max_frame=3), " (2 decimal digits)"),
+    (Delimited(max_frame=3), ""),
+    (VarintLength(max_frame=3), ""),
+    (ShutdownTerminated(max_frame=3), ""),
+]
+
+
+@pytest.mark.parametrize(("framer", "note"), HEADERLESS_LIMITED)
+def test_shared_encode_checks_keep_their_texts(framer, note):
+    # Framer._check_encode: body type, then no header, then max_frame -- one helper,
+    # the same error texts as each framer had.
+    with pytest.raises(TypeError, match="^a frame body must be bytes-like, not str$"):
+        framer.encode("abc")
+    with pytest.raises(EncodeError, match=f"^{type(framer).__name__} frames have no header bytes$"):
+        framer.encode(b"abc", b"h")
+    with pytest.raises(EncodeError) as info:
+        framer.encode(b"abcd")
+    assert str(info.value).startswith(f"body of 4 bytes exceeds max_frame 3{note}")
+    body = memoryview(array("B", b"abc")).cast("c")  # a 'c' view: len counts bytes
+    assert b"abc" in framer.encode(body)
+
+
+def test_exact_size_framers_share_the_body_and_header_checks_only():
+    for framer, good in ((FixedLength(3), b"abc"), (TypeLength({1: 3}), b"\x01bc")):
+        with pytest.raises(TypeError, match="bytes-like"):
+            framer.encode(1)
+        with pytest.raises(EncodeError, match="no header bytes"):
+            framer.encode(good, b"h")
+        assert framer.encode(good) == good
+    with pytest.raises(EncodeError, match="^body must be exactly 3 bytes, got 4$"):
+        FixedLength(3).encode(b"abcd")  # not the max_frame text
+    with pytest.raises(EncodeError, match="^type tag 0x1 frames are 3 bytes, got 4$"):
+        TypeLength({1: 3}).encode(b"\x01bcd")
+    lp = LengthPrefixed(width=1, header=2, max_frame=3)
+    with pytest.raises(EncodeError, match="^header must be exactly 2 bytes, got 4$"):
+        lp.encode(b"a", memoryview(array("H", [1, 2])))  # 2 items, 4 bytes
+    with pytest.raises(EncodeError, match="^body of 4 bytes exceeds max_frame 3$"):
+        lp.encode(b"abcd", b"hh")
+    assert lp.encode(b"a", memoryview(array("B", b"hh"))) == b"hh\x01a"
