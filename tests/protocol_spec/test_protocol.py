@@ -109,6 +109,29 @@ def test_tag_width_2():
     assert p.fixed_sizes() == {1: 3, 300: 8, 0xABCD: 4}
 
 
+@pytest.mark.parametrize("tag_width", [1, 2])
+def test_decode_takes_the_fast_path(monkeypatch, tag_width):
+    """Valid input never needs the careful path, for either tag width (the u16
+    tag is dispatched by the fast path itself)."""
+    if tag_width == 1:
+        p, msgs = Protocol("fast", [A, B]), [A(x=5), B(s="hi")]
+    else:
+        p = Protocol("fast", [A, Big, BigLE], tag_width=2)
+        msgs = [A(x=5), Big(x=1, y=2), BigLE(x=0xFFFF)]
+    wires = [p.encode(m) for m in msgs]
+
+    def refuse(buf):
+        raise AssertionError(f"careful path used for {bytes(buf)!r}")
+
+    monkeypatch.setattr(p, "_careful_decode", refuse)
+    for msg, wire in zip(msgs, wires, strict=True):
+        back = p.decode(wire)
+        assert back == msg
+        assert type(back) is type(msg)
+    with pytest.raises(AssertionError, match="careful path used"):
+        p.decode(wires[0] + b"\x00")  # trailing byte: only the careful path reports it
+
+
 def test_encode_of_a_foreign_message():
     p = Protocol("p", [A])
     for foreign in (B(s="x"), Position(lat=0.0, lon=0.0, alt_m=0.0), "text", None):
