@@ -1,9 +1,9 @@
 """Typed messages over a framer: a ``Protocol`` on top of the stream codec.
 
 The protocol object is duck-typed (``wirekit.protocol_spec.Protocol`` fits):
-``encode(msg) -> bytes`` (type tag + body), ``decode(data) -> message`` (raising
-``DecodeError`` with offsets counted from ``data[0]``), ``tag_width`` and
-``fixed_sizes()``.
+``encode(msg) -> bytes`` (type tag + body) for :class:`MessageEncoder`,
+``decode(data) -> message`` (raising ``DecodeError`` with offsets counted from
+``data[0]``) for :class:`MessageDecoder`.
 
 With a framer that has header bytes (PostgreSQL: ``LengthPrefixed(width=4,
 header=1, includes_prefix=True)``) the first ``header`` bytes of the encoded
@@ -84,13 +84,7 @@ class MessageDecoder:
         """Add a chunk; return the messages (and gap events) it completed."""
         if type(data) is not bytes:
             data = snapshot(data, "MessageDecoder.feed")
-        if self._pending:
-            return self._call(self.decoder.feed, data)
-        try:
-            events = self.decoder.feed(data)
-        except FramingError as exc:  # converted outside the handler: no false context
-            events = [*exc.frames, exc]
-        return self._convert(events)
+        return self._call(self.decoder.feed, data)
 
     def feed_gap(self, n: int) -> list[Any]:
         """See :meth:`StreamDecoder.feed_gap`."""
@@ -101,13 +95,15 @@ class MessageDecoder:
         return self._call(self.decoder.feed_eof)
 
     def _call(self, method: Any, *args: Any) -> list:
-        items, self._pending = self._pending, []
+        """``method(*args)`` on the stream decoder; decode what is pending, then its
+        events (a framing error takes its place after the frames before it)."""
+        pending, self._pending = self._pending, []
         try:
-            items.extend(method(*args))
+            events = method(*args)
         except FramingError as exc:
-            items.extend(exc.frames)
-            items.append(exc)
-        return self._convert(items)
+            events = [*exc.frames, exc]
+        # decoded outside the handler: a DecodeError gets no false context
+        return self._convert(pending + events if pending else events)
 
     def _convert(self, events: list) -> list:
         """Decode ``events`` in order; at the first failure keep the rest pending and

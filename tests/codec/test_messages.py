@@ -248,3 +248,24 @@ def test_pending_frames_survive_an_error_from_feed_eof_or_feed_gap(last):
         assert again.value.messages == [FakeMessage(2, b"ok")]
         rest = dec.feed(b"")
         assert rest[0] == FakeMessage(2, b"ok2") and type(rest[1]) is DamagedFrame
+
+
+def test_one_path_for_feed_gap_and_eof_pending_then_new_events_no_false_context():
+    # MessageDecoder.feed goes through the same _call as feed_gap/feed_eof: what is
+    # pending is decoded first, then the call's own events; a decode error raised
+    # after a framing error in the same call is not "during handling" of it.
+    framer = LengthPrefixed(width=1, max_frame=10)
+    enc = framer.encode
+    dec = MessageDecoder(framer, FakeProtocol())
+    with pytest.raises(DecodeError) as info:
+        dec.feed(enc(b"\x02!") + enc(b"\x02a") + b"\x05\x02b")
+    assert info.value.__context__ is info.value.__cause__  # the protocol's own error
+    assert info.value.messages == []
+    out = dec.feed(b"cde" + enc(b"\x02f"))  # pending ("a") first, then this call's
+    assert out == [FakeMessage(2, b"a"), FakeMessage(2, b"bcde"), FakeMessage(2, b"f")]
+    with pytest.raises(DecodeError) as info:
+        dec.feed(enc(b"\x02!") + b"\xff")  # bad message, then a framing error
+    assert info.value.__context__ is info.value.__cause__  # not the FrameTooLarge
+    with pytest.raises(FrameTooLarge) as framing:
+        dec.feed(b"")
+    assert framing.value.messages == [] and framing.value.__context__ is None
