@@ -199,6 +199,15 @@ class Scalar(Field):
         g.emit(f"out += {g.const(self.struct.pack, 'pk')}({expr})")
 
 
+def _endian_of(byteorder: Any) -> str:
+    """The struct prefix of a ``byteorder=`` argument; anything unknown is a SchemaError."""
+    if byteorder == "big":
+        return ">"
+    if byteorder == "little":
+        return "<"
+    raise SchemaError(f"byteorder must be 'big' or 'little', not {byteorder!r}")
+
+
 class Int(Scalar):
     """Fixed-width integer: ``Int(16, signed=False, byteorder="big")``; see ``u16``, ``i32le``...
 
@@ -213,13 +222,12 @@ class Int(Scalar):
         codes = {8: "b", 16: "h", 32: "i", 64: "q"}
         if bits not in codes:
             raise SchemaError(f"integer width must be 8, 16, 32 or 64 bits, not {bits}")
-        if byteorder not in ("big", "little"):
-            raise SchemaError(f"byteorder must be 'big' or 'little', not {byteorder!r}")
+        endian = _endian_of(byteorder)
         self.bits = bits
         self.signed = signed
         self.byteorder = byteorder
         code = codes[bits] if signed else codes[bits].upper()
-        self._setup(code, ">" if byteorder == "big" else "<")
+        self._setup(code, endian)
         self.lo = -(1 << (bits - 1)) if signed else 0
         self.hi = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
 
@@ -249,9 +257,10 @@ class Float(Scalar):
     def __init__(self, bits: int, byteorder: str = "big") -> None:
         if bits not in (32, 64):
             raise SchemaError(f"float width must be 32 or 64 bits, not {bits}")
+        endian = _endian_of(byteorder)
         self.bits = bits
         self.byteorder = byteorder
-        self._setup("f" if bits == 32 else "d", ">" if byteorder == "big" else "<")
+        self._setup("f" if bits == 32 else "d", endian)
 
     def type_name(self) -> str:
         return f"f{self.bits}{'le' if self.byteorder == 'little' else ''}"

@@ -449,6 +449,8 @@ BAD_DECLARATIONS = {
     "Int(12)": lambda: Int(12),
     "Int(16, byteorder='middle')": lambda: Int(16, byteorder="middle"),
     "Float(16)": lambda: Float(16),
+    "Float(32, byteorder='network')": lambda: Float(32, byteorder="network"),
+    "Float(64, byteorder='BIG')": lambda: Float(64, byteorder="BIG"),
     "FixedBytes(0)": lambda: FixedBytes(0),
     "Bytes(i8)": lambda: Bytes(i8),
     "String(f32)": lambda: String(f32),
@@ -474,6 +476,14 @@ BAD_DECLARATIONS = {
 def test_bad_field_declarations(make):
     with pytest.raises(SchemaError):
         make()
+
+
+@pytest.mark.parametrize("make", [Int, Float], ids=["Int", "Float"])
+def test_byteorder_is_validated(make):
+    with pytest.raises(SchemaError, match="byteorder must be 'big' or 'little', not 'network'"):
+        make(32, byteorder="network")
+    assert make(32, byteorder="big").endian == ">"
+    assert make(32, byteorder="little").endian == "<"
 
 
 def test_sizes():
