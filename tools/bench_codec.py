@@ -17,7 +17,10 @@ baselines in the same run, on the same bytes:
 Two scenarios: the whole stream in one buffer, and the stream split into
 ``chunk_size``-byte chunks (default 1,460, a typical TCP MSS).  Each timing is the
 median of ``repeat`` runs, with the garbage collector disabled during the timed
-region for every candidate alike (as ``timeit`` does).  Targets (issue "Framing and
+region for every candidate alike (as ``timeit`` does).  Before anything is timed,
+every candidate is run once on each scenario and its frames are checked against
+the bodies the stream was built from (:func:`verify_candidates`): a candidate that
+deframes wrongly would make its figures meaningless.  Targets (issue "Framing and
 the sans-I/O stream codec"): >= 0.5x the struct loop on one buffer and >= 1.0x
 asyncio both ways.
 
@@ -33,12 +36,22 @@ import random
 import statistics
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from wirekit.codec import LengthPrefixed, StreamDecoder
 
-__all__ = ["Result", "run_codec_bench", "format_results", "chunks_scenario", "main"]
+__all__ = [
+    "Result",
+    "BaselineMismatch",
+    "run_codec_bench",
+    "verify_candidates",
+    "format_results",
+    "check_codec_targets",
+    "chunks_scenario",
+    "main",
+]
 
 SCENARIO_BUFFER = "one buffer"
 WIREKIT = "wirekit StreamDecoder"
@@ -69,16 +82,26 @@ class Result:
     vs_asyncio: float
 
 
-def make_stream(n_frames: int, seed: int = 1) -> bytes:
-    """``n_frames`` u32-BE-prefixed frames with 8..63-byte bodies."""
+class BaselineMismatch(AssertionError):
+    """A candidate does not deframe the stream into its bodies: its figures would be
+    meaningless."""
+
+
+def make_bodies(n_frames: int, seed: int = 1) -> list[bytes]:
+    """The ``n_frames`` bodies of :func:`make_stream`: 8..63 bytes each."""
     rng = random.Random(seed)
+    return [bytes([i & 0xFF]) * rng.randint(8, 63) for i in range(n_frames)]
+
+
+def encode_stream(bodies: Sequence[bytes]) -> bytes:
+    """``bodies`` framed with a u32-BE length prefix each."""
     pack = struct.Struct(">I").pack
-    parts = []
-    for i in range(n_frames):
-        size = rng.randint(8, 63)
-        parts.append(pack(size))
-        parts.append(bytes([i & 0xFF]) * size)
-    return b"".join(parts)
+    return b"".join(part for body in bodies for part in (pack(len(body)), body))
+
+
+def make_stream(n_frames: int, seed: int = 1) -> bytes:
+    """``n_frames`` u32-BE-prefixed frames with 8..63-byte bodies (:func:`make_bodies`)."""
+    return encode_stream(make_bodies(n_frames, seed))
 
 
 def split(stream: bytes, size: int) -> list[bytes]:
@@ -86,19 +109,21 @@ def split(stream: bytes, size: int) -> list[bytes]:
 
 
 # ------------------------------------------------------------- candidates
-def wirekit_buffer(stream: bytes) -> int:
-    return len(StreamDecoder(LengthPrefixed(width=4)).feed(stream))
+# Each returns the frames it deframed (wirekit: Frame objects, the others: bodies).
+def wirekit_buffer(stream: bytes) -> list[Any]:
+    return StreamDecoder(LengthPrefixed(width=4)).feed(stream)
 
 
-def wirekit_chunks(chunks: list[bytes]) -> int:
+def wirekit_chunks(chunks: list[bytes]) -> list[Any]:
     feed = StreamDecoder(LengthPrefixed(width=4)).feed
-    n = 0
+    out: list[Any] = []
+    extend = out.extend
     for chunk in chunks:
-        n += len(feed(chunk))
-    return n
+        extend(feed(chunk))
+    return out
 
 
-def struct_buffer(stream: bytes) -> int:
+def struct_buffer(stream: bytes) -> list[bytes]:
     unpack = struct.Struct(">I").unpack_from
     out: list[bytes] = []
     append = out.append
@@ -109,10 +134,10 @@ def struct_buffer(stream: bytes) -> int:
         pos += 4
         append(stream[pos : pos + size])
         pos += size
-    return len(out)
+    return out
 
 
-def struct_chunks(chunks: list[bytes]) -> int:
+def struct_chunks(chunks: list[bytes]) -> list[bytes]:
     # Measured against the textbook bytearray version (``buf += chunk``, slices of
     # ``buf``, ``del buf[:pos]`` per chunk): keeping the unframed rest as ``bytes``
     # and joining it to the next chunk is ~10% faster and gives ``bytes`` frames like
@@ -134,17 +159,17 @@ def struct_chunks(chunks: list[bytes]) -> int:
             append(data[pos + 4 : stop])  # one slice (copy) per frame
             pos = stop
         rest = data[pos:]  # compaction: once per chunk
-    return len(out)
+    return out
 
 
-async def _read_frames(reader: asyncio.StreamReader, n_frames: int) -> int:
+async def _read_frames(reader: asyncio.StreamReader, n_frames: int) -> list[bytes]:
     readexactly = reader.readexactly
     unpack = struct.Struct(">I").unpack
     out = []
     for _ in range(n_frames):
         (size,) = unpack(await readexactly(4))
         out.append(await readexactly(size))
-    return len(out)
+    return out
 
 
 async def _feed(reader: asyncio.StreamReader, chunks: list[bytes]) -> None:
@@ -155,24 +180,58 @@ async def _feed(reader: asyncio.StreamReader, chunks: list[bytes]) -> None:
     reader.feed_eof()
 
 
-def _asyncio_timed(chunks: list[bytes], n_frames: int) -> tuple[int, float]:
-    async def main() -> tuple[int, float]:
+def _asyncio_timed(chunks: list[bytes], n_frames: int) -> tuple[list[bytes], float]:
+    """``(frames, seconds)``: the frames the asyncio reader read, and how long it took."""
+
+    async def main() -> tuple[list[bytes], float]:
         t0 = time.perf_counter()
         reader = asyncio.StreamReader(limit=2**31)
         task = asyncio.create_task(_read_frames(reader, n_frames))
         await _feed(reader, chunks)
-        n = await task
-        return n, time.perf_counter() - t0
+        frames = await task
+        return frames, time.perf_counter() - t0
 
     return asyncio.run(main())  # loop start-up is outside the timed region
 
 
-def _time(fn: Callable[[], int], n_frames: int) -> float:
+def _data(frames: list[Any]) -> list[bytes]:
+    """The bodies of a candidate's frames (``Frame.data`` for wirekit's)."""
+    return [f if type(f) is bytes else bytes(f.data) for f in frames]
+
+
+def verify_candidates(stream: bytes, chunks: list[bytes], bodies: Sequence[bytes]) -> None:
+    """Run every candidate once on ``stream`` whole and in ``chunks`` (untimed) and
+    check that the frames it returns are exactly ``bodies``, in order; raise
+    :class:`BaselineMismatch` naming the first candidate that differs."""
+    expected = list(bodies)
+    n = len(expected)
+    runs: list[tuple[str, str, Callable[[], list[Any]]]] = [
+        (SCENARIO_BUFFER, WIREKIT, lambda: wirekit_buffer(stream)),
+        (SCENARIO_BUFFER, STRUCT, lambda: struct_buffer(stream)),
+        (SCENARIO_BUFFER, ASYNCIO, lambda: _asyncio_timed([stream], n)[0]),
+        ("chunks", WIREKIT, lambda: wirekit_chunks(chunks)),
+        ("chunks", STRUCT, lambda: struct_chunks(chunks)),
+        ("chunks", ASYNCIO, lambda: _asyncio_timed(chunks, n)[0]),
+    ]
+    for scenario, name, run in runs:
+        got = _data(run())
+        if got != expected:
+            where = next(
+                (i for i, (a, b) in enumerate(zip(got, expected, strict=False)) if a != b),
+                min(len(got), n),
+            )
+            raise BaselineMismatch(
+                f"{name} ({scenario}) deframed {len(got)} frames, expected {n};"
+                f" first difference at frame {where}"
+            )
+
+
+def _time(fn: Callable[[], list[Any]], n_frames: int) -> float:
     gc.collect()
     gc.disable()
     try:
         t0 = time.perf_counter()
-        n = fn()
+        n = len(fn())
         elapsed = time.perf_counter() - t0
     finally:
         gc.enable()
@@ -185,9 +244,10 @@ def _time_asyncio(chunks: list[bytes], n_frames: int) -> float:
     gc.collect()
     gc.disable()
     try:
-        n, elapsed = _asyncio_timed(chunks, n_frames)
+        frames, elapsed = _asyncio_timed(chunks, n_frames)
     finally:
         gc.enable()
+    n = len(frames)
     if n != n_frames:
         raise RuntimeError(f"asyncio baseline decoded {n} frames, expected {n_frames}")
     return elapsed
@@ -198,12 +258,16 @@ def run_codec_bench(
 ) -> list[Result]:
     """Run both scenarios; return six :class:`Result` rows (3 candidates x 2 scenarios).
 
-    Candidates run interleaved in each repeat so machine noise hits them alike.
+    Every candidate's frames are first checked against the stream's bodies
+    (:func:`verify_candidates`, untimed); candidates then run interleaved in each
+    repeat so machine noise hits them alike.
     """
     if n_frames < 1 or repeat < 1 or chunk_size < 1:
         raise ValueError("n_frames, repeat and chunk_size must be >= 1")
-    stream = make_stream(n_frames)
+    bodies = make_bodies(n_frames)
+    stream = encode_stream(bodies)
     chunks = split(stream, chunk_size)
+    verify_candidates(stream, chunks, bodies)
     scenario_chunks = chunks_scenario(chunk_size)
     runs: dict[tuple[str, str], list[float]] = {}
 
@@ -275,8 +339,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--chunk-size", type=int, default=1460)
     args = parser.parse_args(argv)
-    print(format_results(run_codec_bench(args.frames, args.repeat, args.chunk_size)))
-    return 0
+    results = run_codec_bench(args.frames, args.repeat, args.chunk_size)
+    print(format_results(results))
+    missed = check_codec_targets(results)
+    for line in missed:
+        print(f"target MISSED: {line}")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import pytest
 
+import wirekit.tools.bench_codec as bench
 from wirekit.tools.bench_codec import (
     ASYNCIO,
     STRUCT,
     WIREKIT,
+    BaselineMismatch,
     Result,
     _asyncio_timed,
     chunks_scenario,
     format_results,
     main,
+    make_bodies,
     make_stream,
     run_codec_bench,
     split,
     struct_buffer,
     struct_chunks,
+    verify_candidates,
+    wirekit_buffer,
     wirekit_chunks,
 )
 
@@ -46,13 +51,36 @@ def test_chunk_label_follows_chunk_size():
 @pytest.mark.parametrize("chunk_size", [1, 5, 97, 1460, 10**6])
 def test_baselines_decode_every_frame_whatever_the_chunking(chunk_size):
     stream = make_stream(300)
+    bodies = make_bodies(300)
     chunks = split(stream, chunk_size)
-    assert struct_buffer(stream) == struct_chunks(chunks) == wirekit_chunks(chunks) == 300
-    assert _asyncio_timed(chunks, 300)[0] == 300
+    assert len(struct_buffer(stream)) == len(struct_chunks(chunks)) == 300
+    assert len(wirekit_chunks(chunks)) == len(_asyncio_timed(chunks, 300)[0]) == 300
+    # the frames themselves, not only their number
+    assert struct_buffer(stream) == struct_chunks(chunks) == bodies
+    assert [f.data for f in wirekit_chunks(chunks)] == bodies
+    assert [f.data for f in wirekit_buffer(stream)] == bodies
+    assert _asyncio_timed(chunks, 300)[0] == bodies
+    verify_candidates(stream, chunks, bodies)
 
 
-def test_bench_validates_and_has_a_cli(capsys):
+def test_a_candidate_that_deframes_wrongly_is_refused_before_timing(monkeypatch):
+    def wrong(chunks):  # the right number of frames, one body altered
+        frames = struct_chunks(chunks)
+        frames[7] = frames[7][:-1] + b"?"
+        return frames
+
+    monkeypatch.setattr(bench, "struct_chunks", wrong)
+    with pytest.raises(BaselineMismatch, match=r"struct.unpack_from loop \(chunks\).*frame 7"):
+        run_codec_bench(n_frames=20, repeat=1)
+
+
+def test_bench_validates_and_has_a_cli(capsys, monkeypatch):
     with pytest.raises(ValueError):
         run_codec_bench(n_frames=0)
+    monkeypatch.setattr(bench, "check_codec_targets", lambda results: [])
     assert main(["--frames", "50", "--repeat", "1"]) == 0
     assert "asyncio StreamReader" in capsys.readouterr().out
+    # a missed target is a failing exit status, and says which
+    monkeypatch.setattr(bench, "check_codec_targets", lambda results: ["one buffer: 0.10x"])
+    assert main(["--frames", "50", "--repeat", "1"]) == 1
+    assert "target MISSED: one buffer: 0.10x" in capsys.readouterr().out
