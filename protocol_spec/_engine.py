@@ -63,9 +63,17 @@ class Reader:
         return data
 
     def fail(
-        self, cls: type[DecodeError], reason: str, path: str | None, offset: int, **kw: Any
+        self,
+        cls: type[DecodeError],
+        reason: str,
+        path: str | None,
+        offset: int,
+        cause: BaseException | None = None,
+        **kw: Any,
     ) -> NoReturn:
-        raise cls(reason, message=self.message, path=path, offset=offset, **kw)
+        """Raise ``cls`` at ``offset``; ``cause`` (the exception being handled, if
+        any) becomes its ``__cause__``."""
+        raise cls(reason, message=self.message, path=path, offset=offset, **kw) from cause
 
 
 class Gen:

@@ -403,6 +403,7 @@ class Raw(Field):
                 f"truncated: {_construct_text(exc)}",
                 path,
                 start,
+                cause=exc,
                 available=len(r.buf) - start,
             )
         except Exception as exc:  # construct may raise non-construct errors too

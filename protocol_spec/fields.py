@@ -485,7 +485,7 @@ class Flags(Scalar):
         try:
             return self._from_raw(raw)
         except ValueError as exc:
-            r.fail(BadEnumValueError, str(exc), path, offset)
+            r.fail(BadEnumValueError, str(exc), path, offset, cause=exc)
 
     def to_construct(self) -> construct.Construct:
         return construct.ExprAdapter(
@@ -527,10 +527,11 @@ def _read_uvarint(r: Reader, path: str) -> int:
                 f"truncated: {exc}",
                 path,
                 start,
+                cause=exc,
                 needed=exc.consumed + 1,
                 available=exc.consumed,
             )
-        r.fail(VarintError, str(exc), path, start)
+        r.fail(VarintError, str(exc), path, start, cause=exc)
     return value
 
 
@@ -759,6 +760,7 @@ class String(Bytes):
                 f"invalid UTF-8 (byte 0x{data[exc.start]:02x}: {exc.reason})",
                 path,
                 start + exc.start,
+                cause=exc,
             )
 
     def write(self, value: Any, out: bytearray, path: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 
+import construct
 import pytest
 
 from wirekit.protocol_spec import (
@@ -21,11 +22,15 @@ from wirekit.protocol_spec import (
     EncodeError,
     InvalidUTF8Error,
     MissingFieldError,
+    Raw,
+    String,
     TrailingBytesError,
     TruncatedError,
     UnknownTagError,
     VarintError,
     WirekitError,
+    u8,
+    varuint,
 )
 from wirekit.protocol_spec.example import (
     EXAMPLE,
@@ -39,8 +44,10 @@ from wirekit.protocol_spec.example import (
     Telemetry,
     sample_messages,
 )
+from wirekit.protocol_spec.varint import VarintDecodeError
 
 from .checks import assert_decode_error, fast_path_refuses
+from .strategies import message_with
 
 SAMPLES = {type(m).__name__: m for m in sample_messages()}
 
@@ -624,3 +631,27 @@ def test_encode_error_leaves_the_message_usable():
         EXAMPLE.encode(msg)
     msg.battery_pct = 30
     assert EXAMPLE.decode(EXAMPLE.encode(msg)) == msg
+
+
+# ------------------------------------------------------------------ causes
+
+CAUSES = {
+    "utf8": (String(u8), b"\x02\xc3(", InvalidUTF8Error, UnicodeDecodeError),
+    "overlong-varint": (varuint, b"\xff" * 11, VarintError, VarintDecodeError),
+    "unterminated-varint": (varuint, b"\x80", TruncatedError, VarintDecodeError),
+    "raw-truncated": (
+        Raw(construct.Prefixed(construct.Int8ub, construct.GreedyBytes)),
+        b"\x05ab",
+        TruncatedError,
+        construct.StreamError,
+    ),
+}
+
+
+@pytest.mark.parametrize(("field", "body", "error", "cause"), CAUSES.values(), ids=CAUSES.keys())
+def test_decode_errors_keep_their_cause(field, body, error, cause):
+    """An error raised while handling another keeps it as ``__cause__``."""
+    cls = message_with(field)
+    with pytest.raises(error) as info:
+        cls.decode(body)
+    assert isinstance(info.value.__cause__, cause), repr(info.value.__cause__)
