@@ -274,8 +274,8 @@ class Nested(Field):
         cls: Any = msg_cls
         self.msg_cls = cls
         self.py_type = cls
-        self.size = cls._wk_size
-        self.min_size = cls._wk_min_size
+        self.size = cls.SIZE
+        self.min_size = cls.MIN_SIZE
 
     def type_name(self) -> str:
         return self.msg_cls.__name__

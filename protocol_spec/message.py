@@ -232,8 +232,6 @@ class MessageMeta(type):
         cls.TAG = tag
         cls.SIZE = offset  # total size when every field is fixed, else None
         cls.MIN_SIZE = sum(f.field.min_size for f in infos)
-        cls._wk_size = cls.SIZE
-        cls._wk_min_size = cls.MIN_SIZE
         cls.__annotations__ = {f.name: f.field.py_type for f in infos}
         setattr(cls, "__match_args__", tuple(f.name for f in infos))  # noqa: B010 - mypy refuses a plain assignment
         _install(cls)
@@ -250,8 +248,6 @@ class Message(metaclass=MessageMeta):
     _wk_root = True
     __slots__ = ()
     _wk_fields: ClassVar[tuple[FieldInfo, ...]] = ()
-    _wk_size: ClassVar[int | None] = 0
-    _wk_min_size: ClassVar[int] = 0
     TAG: ClassVar[int | None] = None
     SIZE: ClassVar[int | None] = 0
     MIN_SIZE: ClassVar[int] = 0

@@ -132,6 +132,10 @@ def test_introspection():
     assert Point.SIZE == 4 and Point.MIN_SIZE == 4
     assert Path.SIZE is None and Path.MIN_SIZE == 1 + 1 + 4 + 1
     assert Heartbeat.SIZE == 17
+    # a nested message's field sizes are the class's SIZE/MIN_SIZE, stored once
+    assert (Nested(Point).size, Nested(Point).min_size) == (Point.SIZE, Point.MIN_SIZE)
+    assert (Nested(Path).size, Nested(Path).min_size) == (None, Path.MIN_SIZE)
+    assert not hasattr(Point, "_wk_size") and not hasattr(Point, "_wk_min_size")
     assert [f.offset for f in Heartbeat.fields()] == [0, 4, 12, 16]
     assert [f.offset for f in Path.fields()] == [0, None, None, None]
     info = Point.fields()[1]
