@@ -461,6 +461,13 @@ def _make_fast_read(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
     return g.build("def fast_read(buf, off):", "fast_read", f"<wirekit {cls.__name__} read>")
 
 
+def _tag_folds(tag_size: int, run: list[FieldInfo]) -> bool:
+    """Whether a big-endian tag of ``tag_size`` bytes can share ``run``'s struct:
+    the run must be scalars, and a multi-byte tag needs the run to be big-endian too
+    (one struct has one byte order; a single byte has none)."""
+    return isinstance(run[0].field, Scalar) and (tag_size == 1 or run[0].field.endian == ">")
+
+
 def _emit_write(g: Gen, infos: tuple[FieldInfo, ...], lead: Any = None) -> None:
     """Emit ``out += ...`` statements for the fields; ``lead`` is an optional
     ``(struct code, value)`` written first (the type tag), folded into the first
@@ -469,11 +476,7 @@ def _emit_write(g: Gen, infos: tuple[FieldInfo, ...], lead: Any = None) -> None:
     if lead is not None:
         code, value = lead
         first = runs[0] if runs else None
-        if (
-            first
-            and isinstance(first[0].field, Scalar)
-            and (struct.calcsize(code) == 1 or first[0].field.endian == ">")
-        ):
+        if first and _tag_folds(struct.calcsize(code), first):
             runs = runs[1:]
             args = [str(value)] + [_scalar_arg(g, f) for f in first]
             st = run_struct(first, prefix=code)
@@ -513,11 +516,7 @@ def tagged_encoder(cls: Any, tag_struct: Any, tag: int) -> Any:
     runs = _runs(infos)
     g = Gen()
     code = tag_struct.format.lstrip("<>!=@")
-    if (
-        len(runs) == 1
-        and isinstance(runs[0][0].field, Scalar)
-        and (tag_struct.size == 1 or runs[0][0].field.endian == ">")
-    ):
+    if len(runs) == 1 and _tag_folds(tag_struct.size, runs[0]):
         args = [str(tag)] + [_scalar_arg(g, f) for f in runs[0]]
         g.emit(f"return {g.const(run_struct(runs[0], prefix=code).pack, 'pk')}({', '.join(args)})")
     else:

@@ -132,6 +132,31 @@ def test_decode_takes_the_fast_path(monkeypatch, tag_width):
         p.decode(wires[0] + b"\x00")  # trailing byte: only the careful path reports it
 
 
+FOLDS = {
+    # (tag width, fields, trailing variable field?) -> tag shares the first run's struct
+    "u8-tag-le-run": (1, {"x": u16le}, True),
+    "u16-tag-be-run": (2, {"x": u16}, True),
+    "u16-tag-le-run": (2, {"x": u16le}, False),
+    "u16-tag-string-first": (2, {"s": String(u8)}, False),
+}
+
+
+@pytest.mark.parametrize(("width", "fields", "folds"), FOLDS.values(), ids=FOLDS.keys())
+@pytest.mark.parametrize("tail", [False, True], ids=["all-scalar", "then-string"])
+def test_tag_folding_is_decided_once(width, fields, folds, tail):
+    """The whole-message encoder and the run-by-run writer fold the tag into the
+    first scalar run under the same rule."""
+    fields = dict(fields)
+    if tail:
+        fields["t"] = String(u8)
+    cls = message_class("Fold", fields, tag=5)
+    p = Protocol("fold", [cls], tag_width=width)
+    src = p._encoders[cls].__wirekit_source__
+    assert ("_lead" not in src) is folds, src
+    msg = cls(**{k: "a" if k in ("s", "t") else 1 for k in fields})
+    assert_roundtrip(p, msg)
+
+
 def test_encode_of_a_foreign_message():
     p = Protocol("p", [A])
     for foreign in (B(s="x"), Position(lat=0.0, lon=0.0, alt_m=0.0), "text", None):
