@@ -305,7 +305,29 @@ class Bool(Scalar):
         return construct.Mapping(construct.Int8ub, {False: 0, True: 1})
 
 
-class Enum(Scalar):
+class _Coded(Scalar):
+    """Base of :class:`Enum` and :class:`Flags`: Python values stored as the raw
+    integers of an :class:`Int` field ``base``."""
+
+    base: Int
+
+    @abc.abstractmethod
+    def _to_raw(self, value: Any) -> int:
+        """value -> raw int; ``TypeError``/``ValueError`` for values the field refuses."""
+
+    @abc.abstractmethod
+    def _from_construct(self, raw: int) -> Any:
+        """raw int -> value for the construct schema; a construct error when refused."""
+
+    def to_construct(self) -> construct.Construct:
+        return construct.ExprAdapter(
+            self.base.to_construct(),
+            decoder=lambda obj, ctx: self._from_construct(obj),
+            encoder=lambda obj, ctx: self._to_raw(obj),
+        )
+
+
+class Enum(_Coded):
     """An ``enum.Enum``/``IntEnum`` stored as an integer field (``u8`` by default).
 
     ``unknown="error"`` (default): an undefined value is a :class:`BadEnumValueError`.
@@ -385,15 +407,8 @@ class Enum(Scalar):
             raise construct.MappingError(f"{raw} is not a valid {self.enum_cls.__name__}")
         return value
 
-    def to_construct(self) -> construct.Construct:
-        return construct.ExprAdapter(
-            self.base.to_construct(),
-            decoder=lambda obj, ctx: self._from_construct(obj),
-            encoder=lambda obj, ctx: self._to_raw(obj),
-        )
 
-
-class Flags(Scalar):
+class Flags(_Coded):
     """An ``enum.IntFlag`` stored as an integer field (``u8`` by default).
 
     The defined bits are those of every member, multi-bit members and aliases
@@ -429,6 +444,14 @@ class Flags(Scalar):
         self.post = self._from_raw
         self.pre = self._to_raw
 
+    def _check_bits(self, raw: int) -> None:
+        """The ``strict`` check, the only one: ``ValueError`` for undefined bits."""
+        if self.strict and raw & ~self.mask:
+            raise ValueError(
+                f"bits 0x{raw & ~self.mask:x} of 0x{raw:x} are not defined in "
+                f"{self.flag_cls.__name__}"
+            )
+
     def _from_raw(self, raw: int) -> Any:
         """raw -> flag value; ``ValueError`` for bits refused by ``strict`` or the flag class."""
         # Constructing an IntFlag goes through enum machinery (~0.4 us); memoise,
@@ -437,16 +460,13 @@ class Flags(Scalar):
             return self._cache[raw]
         except KeyError:
             pass
-        if self.strict and raw & ~self.mask:
-            raise ValueError(
-                f"bits 0x{raw & ~self.mask:x} are not defined in {self.flag_cls.__name__}"
-            )
+        self._check_bits(raw)
         try:
             value = self.flag_cls(raw)
-        except ValueError:  # e.g. a class declared with boundary=enum.STRICT
+        except ValueError as exc:  # e.g. a class declared with boundary=enum.STRICT
             raise ValueError(
                 f"0x{raw:x} is not a valid {self.flag_cls.__name__} (defined bits 0x{self.mask:x})"
-            ) from None
+            ) from exc
         if len(self._cache) < 4096:
             self._cache[raw] = value
         return value
@@ -455,8 +475,7 @@ class Flags(Scalar):
         cls = self.flag_cls
         if value.__class__ is cls:  # a member or combination: the class made it
             raw = int(value)
-            if self.strict and raw & ~self.mask:
-                raise ValueError(f"bits 0x{raw & ~self.mask:x} are not defined in {cls.__name__}")
+            self._check_bits(raw)
             return raw
         if not isinstance(value, int) or (
             isinstance(value, enum.Enum) and not isinstance(value, cls)
@@ -466,33 +485,18 @@ class Flags(Scalar):
         if self.base.lo <= raw <= self.base.hi:
             # the value decoding these bytes would give must exist: the same checks
             self._from_raw(raw)
-        elif self.strict and raw & ~self.mask:
-            raise ValueError(f"bits 0x{raw & ~self.mask:x} are not defined in {cls.__name__}")
+        else:
+            self._check_bits(raw)
         return raw  # out of range: struct refuses it with the usual range error
 
     def type_name(self) -> str:
         return f"flags {self.flag_cls.__name__}({self.base.type_name()})"
 
     def check_raw(self, raw: Any, r: Reader, path: str, offset: int) -> Any:
-        if self.strict and raw & ~self.mask:
-            r.fail(
-                BadEnumValueError,
-                f"bits 0x{raw & ~self.mask:x} of 0x{raw:x} are not defined in "
-                f"{self.flag_cls.__name__}",
-                path,
-                offset,
-            )
         try:
             return self._from_raw(raw)
         except ValueError as exc:
             r.fail(BadEnumValueError, str(exc), path, offset, cause=exc)
-
-    def to_construct(self) -> construct.Construct:
-        return construct.ExprAdapter(
-            self.base.to_construct(),
-            decoder=lambda obj, ctx: self._from_construct(obj),
-            encoder=lambda obj, ctx: self._to_raw(obj),
-        )
 
     def _from_construct(self, raw: int) -> Any:
         try:

@@ -342,6 +342,25 @@ def test_flags_with_a_multi_bit_member():
         cls(value=2).encode()
 
 
+def test_flags_undefined_bits_one_message_everywhere():
+    """Decode, encode (member or int) and the construct schema refuse undefined
+    bits with the one strict check, and the decode error keeps it as its cause."""
+    cls = message_with(Flags(Feature))
+    text = "bits 0x10 of 0x15 are not defined in Feature"
+    exc = assert_decode_error(cls, b"\x15", BadEnumValueError, path="One_Flags.value", offset=0)
+    assert exc.reason == text
+    assert isinstance(exc.__cause__, ValueError) and str(exc.__cause__) == text
+    for value in (Feature(0x15), 0x15):
+        with pytest.raises(EncodeError) as info:
+            cls(value=value).encode()
+        assert info.value.reason == text
+    with pytest.raises(construct.ValidationError, match=text):
+        cls.construct.parse(b"\x15")
+    # the derived construct schema of both enum kinds is the same adapter
+    assert isinstance(Flags(Feature).to_construct(), construct.ExprAdapter)
+    assert isinstance(Enum(SensorKind).to_construct(), construct.ExprAdapter)
+
+
 def _strict_boundary_flag():
     if not hasattr(enum, "STRICT"):  # pragma: no cover - Python 3.10 has no flag boundaries
         pytest.skip("enum.STRICT is Python 3.11+")
@@ -360,6 +379,7 @@ def test_lenient_flags_of_a_flag_class_that_refuses_undefined_bits():
     # the flag class itself refuses bit 3: a decode error, not a builtin ValueError
     exc = assert_decode_error(cls, b"\x08", BadEnumValueError, path="G.f", offset=0)
     assert "StrictBits" in str(exc)
+    assert isinstance(exc.__cause__, ValueError)
     # and encoding refuses what decoding could never give back, on every path
     msg = cls(f=8)
     with pytest.raises(EncodeError) as info:
