@@ -24,10 +24,12 @@ from wirekit.tools.bench_spec import (
     CONSTRUCT_SCHEMAS,
     STRUCT_ENCODERS,
     BaselineMismatch,
+    MissedTarget,
     SchemaBenchRow,
     check_targets,
     construct_dict,
     format_schema_results,
+    missed_targets,
     run_schema_bench,
     struct_decode,
     verify_baselines,
@@ -179,6 +181,39 @@ def test_check_targets():
     assert len(missed) == 2
     assert missed[0].startswith("Heartbeat encode: 0.40x hand-written struct")
     assert missed[1].startswith("Chat decode: 4.0x interpreted construct")
+
+
+def test_missed_targets_are_structured():
+    rows = [
+        row(vs_struct=0.4, vs_construct=4.0),
+        row("Chat", "decode", vs_struct=0.1, vs_construct=4.0, fixed=False),
+    ]
+    missed = missed_targets(rows)
+    assert [(m.target, m.text.split(":")[0]) for m in missed] == [
+        ("struct", "Heartbeat encode"),
+        ("construct", "Heartbeat encode"),
+        ("construct", "Chat decode"),
+    ]
+    assert check_targets(rows) == [m.text for m in missed]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        missed[0].target = "construct"  # type: ignore[misc]
+
+
+def test_format_groups_misses_by_kind_not_by_wording(monkeypatch):
+    """A sentence mentioning the other baseline is still listed under its own target."""
+    odd = [MissedTarget("struct", "X encode: slower than construct would suggest")]
+    monkeypatch.setattr(bench_spec, "missed_targets", lambda rows: odd)
+    lines = format_schema_results([row()]).splitlines()
+    struct_at = lines.index(
+        "target: fixed-width messages >= 0.5x hand-written struct, both ways: MISSED"
+    )
+    assert lines[struct_at + 1] == "  missed: X encode: slower than construct would suggest"
+    assert "target: every message >= 5x interpreted construct, both ways: met" in lines
+
+
+def test_module_docstring_names_the_command():
+    assert "later" not in bench_spec.__doc__
+    assert "wirekit bench" in bench_spec.__doc__
 
 
 def test_format_schema_results_table_and_targets():
