@@ -108,17 +108,20 @@ def test_random_bodies_behind_a_valid_tag(tag, body):
     check_decode(EXAMPLE, bytes([tag]) + body)
 
 
-@st.composite
-def mutated_encodings(draw):
-    cls = draw(st.sampled_from(EXAMPLE.messages))
-    data = bytearray(EXAMPLE.encode(draw(messages_of(cls))))
+# Bytes a mutation writes: boundaries of bool/presence bytes, varint continuation,
+# UTF-8 lead bytes and multi-bit flag values.
+_SET_BYTES = [0, 1, 2, 7, 0x30, 0x7F, 0x80, 0xC3, 0xFF]
+
+
+def _mutate(draw, data: bytearray) -> bytes:
+    """One to four random edits (flip a bit, set a byte, cut, insert, delete, append)."""
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["flip", "set", "cut", "insert", "delete", "append"]))
         i = draw(st.integers(0, max(len(data) - 1, 0)))
         if kind == "flip" and data:
             data[i] ^= 1 << draw(st.integers(0, 7))
         elif kind == "set" and data:
-            data[i] = draw(st.sampled_from([0, 1, 2, 0x7F, 0x80, 0xC3, 0xFF]))
+            data[i] = draw(st.sampled_from(_SET_BYTES))
         elif kind == "cut":
             del data[i:]
         elif kind == "insert":
@@ -128,6 +131,12 @@ def mutated_encodings(draw):
         elif kind == "append":
             data += draw(st.binary(min_size=1, max_size=4))
     return bytes(data)
+
+
+@st.composite
+def mutated_encodings(draw):
+    cls = draw(st.sampled_from(EXAMPLE.messages))
+    return _mutate(draw, bytearray(EXAMPLE.encode(draw(messages_of(cls)))))
 
 
 @FUZZ
@@ -421,25 +430,6 @@ class Raw24(Message, tag=0x0400):
 
 OTHER = Protocol("other", [Mixed, Arrays, Nest, Empty, Raw24], tag_width=2)
 OTHER_FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def _mutate(draw, data: bytearray) -> bytes:
-    for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["flip", "set", "cut", "insert", "delete", "append"]))
-        i = draw(st.integers(0, max(len(data) - 1, 0)))
-        if kind == "flip" and data:
-            data[i] ^= 1 << draw(st.integers(0, 7))
-        elif kind == "set" and data:
-            data[i] = draw(st.sampled_from([0, 1, 2, 7, 0x30, 0x7F, 0x80, 0xFF]))
-        elif kind == "cut":
-            del data[i:]
-        elif kind == "insert":
-            data[i:i] = draw(st.binary(min_size=1, max_size=4))
-        elif kind == "delete" and data:
-            del data[i]
-        elif kind == "append":
-            data += draw(st.binary(min_size=1, max_size=4))
-    return bytes(data)
 
 
 @st.composite
