@@ -179,3 +179,33 @@ class FakeProtocol:
         if data[0] == 2 and b"!" in data:
             raise DecodeError("no ! allowed", offset=data.index(b"!"))
         return FakeMessage(data[0], data[1:])
+
+
+def run_ops(dec, ops, *, catch: type[Exception] = DecodeError, done: str = "frames") -> list:
+    """Apply ``feed`` (bytes), ``feed_gap`` (int) and ``feed_eof`` (None) to ``dec``.
+
+    An exception of type ``catch`` is recorded in place, after what it carries in
+    ``exc.<done>`` (``frames`` for a StreamDecoder, ``messages`` for a
+    MessageDecoder), as ``(class name, offset)``; the rest is then collected by
+    calling again (``feed(b"")``, or ``feed_eof()`` after EOF).
+    """
+    out: list = []
+
+    def call(fn, *args) -> bool:
+        try:
+            out.extend(fn(*args))
+        except catch as exc:
+            out.extend(getattr(exc, done))
+            out.append((type(exc).__name__, getattr(exc, "offset", None)))
+            return True
+        return False
+
+    for op in ops:
+        if op is None:
+            while call(dec.feed_eof):
+                pass
+            continue
+        again = call(dec.feed_gap, op) if isinstance(op, int) else call(dec.feed, op)
+        while again:
+            again = call(dec.feed, b"")
+    return out

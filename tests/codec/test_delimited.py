@@ -18,6 +18,7 @@ from wirekit.codec import (
 from wirekit.protocol_spec.errors import EncodeError
 
 from .codec_helpers import bodies_of, feed_chunks, tr
+from .codec_helpers import run_ops as shared_run_ops
 
 
 def test_lines_any_chunking():
@@ -129,28 +130,7 @@ EOF_ = None
 
 
 def run_ops(dec, ops) -> list:
-    """Apply feed (bytes), feed_gap (int) and feed_eof (None); an error is recorded in
-    place (after ``exc.frames``) and the rest is collected by calling again."""
-    events: list = []
-
-    def call(fn, *args) -> bool:
-        try:
-            events.extend(fn(*args))
-        except FramingError as exc:
-            events.extend(exc.frames)
-            events.append((type(exc).__name__, exc.offset))
-            return True
-        return False
-
-    for op in ops:
-        if op is EOF_:
-            while call(dec.feed_eof):
-                pass
-        else:
-            again = call(dec.feed_gap, op) if isinstance(op, int) else call(dec.feed, op)
-            while again:
-                again = call(dec.feed, b"")
-    return events
+    return shared_run_ops(dec, ops, catch=FramingError, done="frames")
 
 
 STREAM = b"TOOLONG\nok\nWAYTOOLONG\n\nfin\npa"

@@ -22,7 +22,7 @@ from wirekit.protocol_spec.errors import DecodeError, EncodeError
 from wirekit.protocol_spec.example import EXAMPLE, sample_messages
 from wirekit.protocol_spec.protocol import Protocol
 
-from .codec_helpers import FakeMessage, FakeProtocol, tr
+from .codec_helpers import FakeMessage, FakeProtocol, run_ops, tr
 
 MSGS = [FakeMessage(1, b"abcd"), FakeMessage(2, b""), FakeMessage(2, b"hello")]
 
@@ -175,26 +175,7 @@ def test_header_framer_refuses_messages_shorter_than_the_header():
 def drive(dec, ops) -> list:
     """feed (bytes) / feed_gap (int) / feed_eof (None); each exception is recorded in
     place (after its ``.messages``) and the rest collected by calling again."""
-    out: list = []
-
-    def call(fn, *args) -> bool:
-        try:
-            out.extend(fn(*args))
-        except DecodeError as exc:
-            out.extend(exc.messages)
-            out.append((type(exc).__name__, exc.offset))
-            return True
-        return False
-
-    for op in ops:
-        if op is None:
-            while call(dec.feed_eof):
-                pass
-            continue
-        again = call(dec.feed_gap, op) if isinstance(op, int) else call(dec.feed, op)
-        while again:
-            again = call(dec.feed, b"")
-    return out
+    return run_ops(dec, ops, catch=DecodeError, done="messages")
 
 
 def test_framing_and_decode_errors_in_one_feed_lose_nothing_whatever_the_chunking():
