@@ -62,6 +62,7 @@ from .fields import (
     varsint,
     varuint,
 )
+from .framing import Step, framing_text
 from .message import MISSING, FieldInfo, Message
 from .protocol import Protocol, describe_message
 
@@ -72,6 +73,9 @@ __all__ = [
     "FieldInfo",
     "MISSING",
     "describe_message",
+    # framing as data
+    "Step",
+    "framing_text",
     # field kinds
     "Field",
     "Int",
