@@ -65,6 +65,7 @@ from .fields import (
 from .framing import Step, framing_text
 from .message import MISSING, FieldInfo, Message
 from .protocol import Protocol, describe_message
+from .spec import DIRECTIONS, Direction, Spec
 
 __all__ = [
     # messages and protocols
@@ -76,6 +77,10 @@ __all__ = [
     # framing as data
     "Step",
     "framing_text",
+    # one protocol, both directions
+    "Spec",
+    "Direction",
+    "DIRECTIONS",
     # field kinds
     "Field",
     "Int",

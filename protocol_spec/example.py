@@ -31,6 +31,7 @@ from .fields import (
 )
 from .message import Message
 from .protocol import Protocol
+from .spec import Spec
 
 __all__ = [
     "Feature",
@@ -43,6 +44,7 @@ __all__ = [
     "Heartbeat",
     "ErrorReply",
     "EXAMPLE",
+    "EXAMPLE_SPEC",
     "sample_messages",
 ]
 
@@ -129,6 +131,16 @@ class ErrorReply(Message, tag=5):
 
 
 EXAMPLE = Protocol("example", [Login, Chat, Telemetry, Heartbeat, ErrorReply])
+
+#: The example as a spec: one protocol both ways, framed by the u32 big-endian length
+#: prefix the demo uses (``LengthPrefixed(width=4)``).
+EXAMPLE_SPEC = Spec(
+    "example",
+    client=EXAMPLE,
+    framing="length:4",
+    port=7777,
+    description="wirekit's example chat + telemetry protocol",
+)
 
 
 def sample_messages() -> list[Message]:

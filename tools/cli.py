@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import click
 
-from .spec_loader import DEFAULT_SPEC, SpecError, load_protocol
+from wirekit.protocol_spec import Spec
+
+from .spec_loader import SpecError, builtin_names, load_spec
 
 __all__ = ["main"]
 
 _SPEC_HELP = (
-    "Protocol to use: path/to/file.py[:NAME] or package.module:NAME "
-    f"(default: the built-in example, {DEFAULT_SPEC})."
+    f"Protocol spec: a built-in name ({', '.join(builtin_names())}), "
+    "path/to/file.py[:NAME] or package.module:NAME holding a Spec or a Protocol "
+    "(default: example)."
+)
+_DIRECTION_HELP = (
+    "client: what the client sends; server: what the server sends "
+    "(for specs whose directions differ, e.g. postgres)."
 )
 
 
-def _protocol(spec: str | None):
+def _spec(spec: str | None) -> Spec:
     try:
-        return load_protocol(spec)
+        return load_spec(spec)
     except SpecError as exc:
         raise click.BadParameter(str(exc), param_hint="--spec") from exc
 
@@ -37,16 +44,26 @@ def demo() -> None:
 
 @main.command()
 @click.option("--spec", default=None, metavar="SPEC", help=_SPEC_HELP)
+@click.option(
+    "--direction", type=click.Choice(["client", "server"]), default=None, help=_DIRECTION_HELP
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the schema as JSON.")
-def schema(spec: str | None, as_json: bool) -> None:
-    """Show a protocol's messages and fields: types, sizes, fixed offsets."""
-    protocol = _protocol(spec)
-    if as_json:
-        click.echo(protocol.to_json())
-    else:
-        from .schema_table import render_schema
+def schema(spec: str | None, direction: str | None, as_json: bool) -> None:
+    """Show a spec's messages and fields (types, sizes, fixed offsets) and its framing.
 
-        click.echo(render_schema(protocol))
+    A spec whose directions differ shows both unless --direction picks one.
+    """
+    loaded = _spec(spec)
+    if as_json:
+        import json
+
+        from .schema_table import spec_json
+
+        click.echo(json.dumps(spec_json(loaded, direction), indent=2))
+    else:
+        from .schema_table import render_spec
+
+        click.echo(render_spec(loaded, direction))
 
 
 @main.command()

@@ -1,10 +1,12 @@
-"""Render ``Protocol.describe()`` rows as the text table ``wirekit schema`` prints."""
+"""Render a spec's protocols as the text table (or JSON) ``wirekit schema`` prints."""
 
 from __future__ import annotations
 
-from wirekit.protocol_spec import Protocol
+from typing import Any
 
-__all__ = ["render_schema"]
+from wirekit.protocol_spec import DIRECTIONS, Message, Protocol, Spec
+
+__all__ = ["render_schema", "render_spec", "spec_json", "tag_text"]
 
 _COLUMNS = (
     ("offset", "offset"),
@@ -15,6 +17,8 @@ _COLUMNS = (
     ("default", "default"),
 )
 
+_WHAT = {"client": "what the client sends", "server": "what the server sends"}
+
 
 def _cell(key: str, value: object) -> str:
     if key == "offset":
@@ -22,6 +26,18 @@ def _cell(key: str, value: object) -> str:
     if key == "default":
         return "(required)" if value is None else str(value)
     return str(value)
+
+
+def tag_text(tag: Any) -> str:
+    """A type tag as the schema shows it: ``5``, or ``'R'`` for a character tag."""
+    if isinstance(tag, (bytes, bytearray)):
+        return repr(bytes(tag).decode("latin-1"))
+    return str(tag)
+
+
+def _tag_of(cls: type[Message]) -> str:
+    char = getattr(cls, "TAG_CHAR", None)  # a character tag (tag=b"R"), when declared so
+    return tag_text(char if char is not None else cls.TAG)
 
 
 def render_schema(protocol: Protocol) -> str:
@@ -40,10 +56,10 @@ def render_schema(protocol: Protocol) -> str:
         )
         lines.append("")
         doc = (cls.__doc__ or "").strip().splitlines()
-        lines.append(f"[{cls.TAG}] {cls.__name__} ({size})" + (f" - {doc[0]}" if doc else ""))
+        lines.append(f"[{_tag_of(cls)}] {cls.__name__} ({size})" + (f" - {doc[0]}" if doc else ""))
         mine = [r for r in rows if r["message"] == cls.__name__]
         table = [[title for _, title in _COLUMNS]]
-        table.append(["0", "(tag)", f"u{8 * tw}", str(tw), "int", str(cls.TAG)])
+        table.append(["0", "(tag)", f"u{8 * tw}", str(tw), "int", _tag_of(cls)])
         table += [[_cell(k, r[k]) for k, _ in _COLUMNS] for r in mine]
         widths = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
         for row in table:
@@ -51,3 +67,60 @@ def render_schema(protocol: Protocol) -> str:
                 "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
             )
     return "\n".join(lines)
+
+
+def _directions(spec: Spec, direction: str | None) -> tuple[str, ...]:
+    if direction is not None:
+        return (direction,)
+    return ("client",) if spec.symmetric else DIRECTIONS
+
+
+def render_spec(spec: Spec, direction: str | None = None) -> str:
+    """The spec's header (description, port, framing) then each direction's protocol."""
+    port = f", port {spec.port}" if spec.port is not None else ""
+    lines = [f"spec {spec.name!r}: {spec.description}{port}"]
+    shown = _directions(spec, direction)
+    for d in shown:
+        title = "framing" if spec.symmetric and direction is None else f"{d} framing"
+        framing = spec.describe_framing(d)  # type: ignore[arg-type]
+        lines.append(f"{title}: {framing[0]}")
+        lines += [" " * (len(title) + 2) + more for more in framing[1:]]
+    for d in shown:
+        lines.append("")
+        if len(shown) > 1 or not spec.symmetric:
+            lines.append(f"== {d}: {_WHAT[d]} ==")
+        lines.append(render_schema(spec.protocol(d)))  # type: ignore[arg-type]
+    return "\n".join(lines)
+
+
+def _framing_json(spec: Spec, d: str) -> list[str] | None:
+    return None if spec.framing(d) is None else spec.describe_framing(d)  # type: ignore[arg-type]
+
+
+def spec_json(spec: Spec, direction: str | None = None) -> dict[str, Any]:
+    """JSON-ready data.  One direction (a symmetric spec, or ``direction`` given): the
+    protocol's document (``Protocol.to_json_dict()``) plus ``spec``, ``port``,
+    ``direction`` and ``framing``; both directions: ``{"spec", "port", "directions":
+    {"client": ..., "server": ...}}`` with one such document each."""
+
+    def one(d: str, shown: str | None) -> dict[str, Any]:
+        doc = spec.protocol(d).to_json_dict()  # type: ignore[arg-type]
+        doc.update(
+            spec=spec.name,
+            description=spec.description,
+            port=spec.port,
+            direction=shown,
+            framing=_framing_json(spec, d),
+        )
+        return doc
+
+    if direction is not None:
+        return one(direction, direction)
+    if spec.symmetric:
+        return one("client", None)
+    return {
+        "spec": spec.name,
+        "description": spec.description,
+        "port": spec.port,
+        "directions": {d: one(d, d) for d in DIRECTIONS},
+    }

@@ -93,7 +93,7 @@ def test_spec_from_module_name():
         ("no/such/file.py", "no such spec file"),
         ("wirekit.no_such_module:X", "cannot import module"),
         ("wirekit.protocol_spec.example:NOPE", "has no attribute 'NOPE'"),
-        ("wirekit.protocol_spec.example:Login", "not a wirekit Protocol"),
+        ("wirekit.protocol_spec.example:Login", "is a MessageMeta, not a wirekit"),
     ],
 )
 def test_bad_spec_is_a_clear_error(spec, words):

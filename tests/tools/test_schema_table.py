@@ -1,0 +1,85 @@
+"""`wirekit schema --spec ... [--direction ...] [--json]`: spec header, framing, tables."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from wirekit.tools.cli import main
+from wirekit.tools.schema_table import tag_text
+
+from .test_spec_loader import TWO_WAY
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_example_header_shows_port_and_framing() -> None:
+    out = run("schema", "--spec", "example")
+    assert out.splitlines()[:2] == [
+        "spec 'example': wirekit's example chat + telemetry protocol, port 7777",
+        "framing: length:4",
+    ]
+    assert out == run("schema")  # the example is the default
+    assert "== client" not in out  # one protocol both ways: shown once
+
+
+def test_two_directions_shown_one_after_the_other(tmp_path) -> None:
+    path = tmp_path / "askanswer.py"
+    path.write_text(TWO_WAY)
+    out = run("schema", "--spec", str(path))
+    lines = out.splitlines()
+    assert lines[:4] == [
+        "spec 'askanswer': askanswer, port 4242",
+        "client framing: length:2, 1 frame",
+        "                length:4",
+        "server framing: length:4",
+    ]
+    client, server = out.index("== client: what the client sends =="), out.index("== server")
+    assert client < out.index("protocol 'asks'") < server < out.index("protocol 'answers'")
+    assert "[1] Ask (fixed 5 bytes)" in out and "[1] Answer (fixed 6 bytes)" in out
+
+    only = run("schema", "--spec", str(path), "--direction", "server")
+    assert "server framing: length:4" in only and "client framing" not in only
+    assert "protocol 'answers'" in only and "protocol 'asks'" not in only
+
+
+def test_direction_choice_is_checked() -> None:
+    result = CliRunner().invoke(main, ["schema", "--direction", "up"])
+    assert result.exit_code == 2 and "'client', 'server'" in result.output
+
+
+def test_json_one_direction_is_a_protocol_document(tmp_path) -> None:
+    data = json.loads(run("schema", "--json"))
+    assert data["protocol"] == "example" and data["spec"] == "example"
+    assert data["port"] == 7777 and data["framing"] == ["length:4"] and data["direction"] is None
+    path = tmp_path / "askanswer.py"
+    path.write_text(TWO_WAY)
+    server = json.loads(run("schema", "--spec", str(path), "--direction", "server", "--json"))
+    assert server["protocol"] == "answers" and server["direction"] == "server"
+    assert [m["name"] for m in server["messages"]] == ["Answer"]
+    both = json.loads(run("schema", "--spec", str(path), "--json"))
+    assert set(both) == {"spec", "description", "port", "directions"}
+    assert both["directions"]["client"]["framing"] == ["length:2, 1 frame", "length:4"]
+    assert both["directions"]["server"]["messages"][0]["fields"][1]["field"] == "ok"
+
+
+def test_bare_protocol_file_has_no_framing(tmp_path) -> None:
+    path = tmp_path / "pings.py"
+    path.write_text(
+        "from wirekit.protocol_spec import Message, Protocol, u8\n"
+        "class Ping(Message, tag=3):\n    x: u8\n"
+        "PINGS = Protocol('pings', [Ping])\n"
+    )
+    out = run("schema", "--spec", str(path))
+    assert out.splitlines()[:2] == ["spec 'pings': pings", "framing: (none: give --framing)"]
+    assert json.loads(run("schema", "--spec", str(path), "--json"))["framing"] is None
+
+
+def test_tag_text() -> None:
+    assert tag_text(5) == "5"
+    assert tag_text(b"R") == "'R'"
