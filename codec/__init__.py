@@ -18,7 +18,8 @@ Framers (immutable layout descriptions, shareable between connections):
 Decoding/encoding: :class:`StreamDecoder`, :class:`Encoder`, :class:`MessageDecoder`,
 :class:`MessageEncoder`.  Events: :class:`Frame`, :class:`DamagedFrame`,
 :class:`SyncLost`, :class:`Resynced`, :class:`Decoded`.  Errors: :class:`FramingError`
-and its subclasses (all ``DecodeError``).
+and its subclasses (all ``DecodeError``); the connection's own failures are
+:class:`TransportError` and its subclasses (``transport_errors``).
 """
 
 from .ascii_length import AsciiLength
@@ -40,6 +41,16 @@ from .framer import DEFAULT_MAX_FRAME, Framer
 from .length_prefixed import LengthPrefixed
 from .messages import Decoded, MessageDecoder, MessageEncoder
 from .shutdown import ShutdownTerminated
+from .sockopts import KeepAlive
+from .transport_errors import (
+    ConnectFailed,
+    ConnectionBroken,
+    ConnectionClosed,
+    PlaintextBeforeTLS,
+    TLSError,
+    TransportError,
+    TransportTimeout,
+)
 from .type_length import TypeLength
 from .varint import VarintLength
 
@@ -74,4 +85,13 @@ __all__ = [
     "UnknownFrameType",
     "TruncatedStream",
     "DecoderClosed",
+    # transports (helpers in wirekit.codec.sockopts and wirekit.codec.tls)
+    "KeepAlive",
+    "TransportError",
+    "ConnectionClosed",
+    "ConnectionBroken",
+    "ConnectFailed",
+    "TransportTimeout",
+    "TLSError",
+    "PlaintextBeforeTLS",
 ]
