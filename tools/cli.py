@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from wirekit.protocol_spec import Spec
+from wirekit.protocol_spec import Spec, WirekitError
 
+from .cli_util import DIRECTION_HELP, FRAMING_HELP, OptionError, one_line, read_text
 from .spec_loader import SpecError, builtin_names, load_spec
 
 __all__ = ["main"]
@@ -25,7 +28,7 @@ def _spec(spec: str | None) -> Spec:
     try:
         return load_spec(spec)
     except SpecError as exc:
-        raise click.BadParameter(str(exc), param_hint="--spec") from exc
+        raise OptionError("--spec", str(exc)) from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,6 +67,61 @@ def schema(spec: str | None, direction: str | None, as_json: bool) -> None:
         from .schema_table import render_spec
 
         click.echo(render_spec(loaded, direction))
+
+
+@main.command()
+@click.argument("source", required=False, default="-", metavar="[JSON|FILE|-]")
+@click.option("--spec", default=None, metavar="SPEC", help=_SPEC_HELP)
+@click.option(
+    "--direction", type=click.Choice(["client", "server"]), default=None, help=DIRECTION_HELP
+)
+@click.option("--framing", default=None, metavar="F", help=FRAMING_HELP)
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    metavar="FILE",
+    help="Write the raw framed bytes to FILE ('-' for stdout) instead of printing hex.",
+)
+def encode(
+    source: str, spec: str | None, direction: str | None, framing: str | None, out: str | None
+) -> None:
+    """Encode messages written as JSON into framed bytes.
+
+    SOURCE is inline JSON, a file, or - for stdin (the default): one record as
+    `decode --json` prints it ({"type": "Chat", "fields": {...}}), the short form
+    with the fields beside "type" ({"type": "Chat", "msg_id": 1, ...}), a JSON
+    list of records, or JSON Lines.  Prints one line of hex per frame; nothing is
+    written if any record is bad.
+    """
+    from .cli_util import resolve_framing, spec_direction
+    from .encode import encode_text
+
+    loaded = _spec(spec)
+    protocol, chosen = spec_direction(loaded, direction)
+    framer = resolve_framing(loaded, chosen, framing)
+    inline = source.lstrip()[:1] in ("{", "[")
+    text = source if inline else read_text(source)
+    try:
+        frames = encode_text(text, protocol, framer)
+    except (WirekitError, ValueError) as exc:
+        raise click.ClickException(one_line(exc)) from exc
+    if out is None:
+        for frame in frames:
+            click.echo(frame.hex())
+        return
+    data = b"".join(frames)
+    if out == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with open(out, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from exc
+    click.echo(f"{len(frames)} frame(s), {len(data)} bytes written to {out}", err=True)
 
 
 @main.command()

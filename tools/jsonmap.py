@@ -95,7 +95,24 @@ FromJSON = Callable[[Field, Any, str], Any]
 
 
 class JSONMappingError(EncodeError):
-    """A JSON record or value does not map to a message; ``path`` names message and field."""
+    """A JSON record or value does not map to a message; ``path`` names message and field.
+
+    ``where`` locates the record in a longer input (``"line 3"``) and leads the text:
+    ``line 3: Chat.msg_id: 4294967296 does not fit u32 (0..4294967295)``.
+    """
+
+    def __init__(self, reason: str, *, path: str | None = None, where: str | None = None) -> None:
+        self.where = where
+        super().__init__(reason, path=path)
+        if where:
+            self.args = (f"{where}: {Exception.__str__(self)}",)
+
+    def __reduce__(self):  # keep pickling working with the extra attribute
+        return (_rebuild, (type(self), self.reason, self.path, self.where))
+
+
+def _rebuild(cls: type[JSONMappingError], reason: str, path: str | None, where: str | None) -> Any:
+    return cls(reason, path=path, where=where)
 
 
 def _fail(path: str | None, reason: str) -> JSONMappingError:
@@ -561,5 +578,5 @@ def iter_records(text: str) -> Iterator[tuple[int, Any]]:
         try:
             record = json.loads(line)
         except ValueError as exc:
-            raise _fail(None, f"line {number}: invalid JSON: {exc}") from exc
+            raise JSONMappingError(f"invalid JSON: {exc}", where=f"line {number}") from exc
         yield number, record

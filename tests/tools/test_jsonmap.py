@@ -366,3 +366,12 @@ def test_fixed_width_fields_of_other_kinds_round_trip():
     proto = Protocol("m", [Many])
     msg = Many(a=2**63, b=-1.5e-300, c=3.25, d=[0, 255])
     assert proto.encode(through_text(msg, proto)) == proto.encode(msg)
+
+
+def test_errors_pickle_with_their_location():
+    import pickle
+
+    exc = JSONMappingError("does not fit", path="Chat.msg_id", where="line 3")
+    back = pickle.loads(pickle.dumps(exc))
+    assert (back.reason, back.path, back.where) == ("does not fit", "Chat.msg_id", "line 3")
+    assert str(back) == str(exc) == "line 3: Chat.msg_id: does not fit"
