@@ -198,3 +198,48 @@ def test_bad_input_is_one_line_non_zero_and_writes_nothing(tmp_path, case, words
         or isinstance(result.exception, SystemExit)
     )
     assert not out.exists()
+
+
+SEQUENCE_SPEC = """
+from wirekit.protocol_spec import Message, Protocol, Spec, Step, String, u8, u32
+
+class Hello(Message, tag=1):
+    name: String(u8)
+
+class Ping(Message, tag=2):
+    nonce: u32
+
+class Pong(Message, tag=3):
+    nonce: u32
+
+STARTUP = Protocol("startup", [Hello])
+CLIENT = Protocol("client", [Ping])
+SERVER = Protocol("server", [Pong])
+SPEC = Spec(
+    "seq",
+    client=CLIENT,
+    server=SERVER,
+    framing={
+        "client": [Step("length:4", STARTUP, until="Hello"), Step("length:2", CLIENT)],
+        "server": "length:2",
+    },
+)
+"""
+
+
+def test_framing_sequence_and_directions_of_a_spec(tmp_path):
+    path = tmp_path / "seqspec.py"
+    path.write_text(SEQUENCE_SPEC)
+    text = '{"type": "Hello", "name": "ab"}\n{"type": "Ping", "nonce": 7}\n'
+    lines = ok(text, "--spec", str(path)).output.splitlines()
+    assert lines == ["00000004" + "01" + "02" + "6162", "0005" + "02" + "00000007"]
+    out = ok('{"type": "Pong", "nonce": 1}', "--spec", str(path), "--direction", "server").output
+    assert out == "0005" + "03" + "00000001\n"
+    result = invoke('{"type": "Pong", "nonce": 1}', "--spec", str(path))  # client by default
+    assert result.exit_code == 1
+    assert "unknown message type string \"Pong\" in protocol 'client'" in result.output
+    # --framing overrides the spec's sequence
+    assert (
+        ok('{"type": "Ping", "nonce": 7}', "--spec", str(path), "--framing", "varint").output
+        == "05" + "0200000007\n"
+    )
