@@ -8,6 +8,7 @@ import click
 
 from wirekit.protocol_spec import Spec, WirekitError
 
+from .bench.registry import GROUPS
 from .cli_util import DIRECTION_HELP, FRAMING_HELP, OptionError, one_line, read_text
 from .spec_loader import SpecError, builtin_names, load_spec
 
@@ -125,40 +126,35 @@ def encode(
 
 
 @main.command()
-@click.option("--quick", is_flag=True, help="Fewer iterations: a smoke run, figures are noisy.")
-@click.option("--repeat", default=5, show_default=True, help="Batches per figure (median).")
+@click.option("--quick", is_flag=True, help="Few iterations: a smoke run whose figures are noisy.")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON (see README).")
 @click.option(
-    "--only",
-    type=click.Choice(["schema", "codec"]),
-    default=None,
-    help="Run one benchmark only.",
+    "--only", type=click.Choice(GROUPS), default=None, help="Run one group of benchmarks only."
 )
-def bench(quick: bool, repeat: int, only: str | None) -> None:
-    """Measure speed against baselines timed in the same run (medians, as ratios).
+@click.option(
+    "--repeat",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Paired rounds per figure (default: 9, or 3 with --quick).",
+)
+def bench(quick: bool, as_json: bool, only: str | None, repeat: int | None) -> None:
+    """Measure speed against baselines timed in the same run.
 
-    schema: encode/decode of every example message vs hand-written struct code
-    and interpreted construct.  codec: deframing 100,000 length-prefixed frames
-    vs a hand-written struct.unpack_from loop and asyncio's StreamReader.
+    Every figure is a candidate beside a baseline, timed in interleaved paired
+    rounds with the garbage collector on; the ratio is the median of the paired
+    ratios.  Targets (from wirekit.tools.bench.targets) are judged on a full
+    run: a missed target exits with status 1.  Figures without a target are
+    context.
     """
-    missed: list[str] = []
-    if only in (None, "schema"):
-        from .bench_spec import check_targets, format_schema_results, run_schema_bench
+    from .bench import Settings
+    from .bench.record import records_to_json
+    from .bench.report import format_report, missed, run_benchmarks
 
-        rows = run_schema_bench(number=500 if quick else 20_000, repeat=repeat)
-        click.echo("Schema encode/decode, messages per second:")
-        click.echo(format_schema_results(rows))
-        missed += check_targets(rows)
-    if only in (None, "codec"):
-        from .bench_codec import check_codec_targets, format_results, run_codec_bench
-
-        results = run_codec_bench(n_frames=5_000 if quick else 100_000, repeat=repeat)
-        click.echo("\nStream deframing, frames per second:")
-        click.echo(format_results(results))
-        codec_missed = check_codec_targets(results)
-        for line in codec_missed:
-            click.echo(f"target MISSED: {line}")
-        if not codec_missed:
-            click.echo("targets: >= 0.5x struct loop on one buffer, >= 1.0x asyncio both ways: met")
-        missed += codec_missed
-    if missed and not quick:
+    settings = Settings(quick=quick, repeat=repeat or (3 if quick else 9))
+    try:
+        records = run_benchmarks(settings, only)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--only") from exc
+    click.echo(records_to_json(records) if as_json else format_report(records, settings))
+    if missed(records) and not quick:
         raise click.exceptions.Exit(1)

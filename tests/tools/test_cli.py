@@ -168,9 +168,51 @@ def test_module_spec_is_found_in_the_current_directory(tmp_path, monkeypatch, is
     assert load_protocol("wk_cli_goodproto").name == "user-proto"
 
 
-def test_bench_quick_reports_ratios_for_both_benchmarks():
+@pytest.fixture
+def tiny_bench(monkeypatch):
+    from wirekit.tools.bench import deframe, messages, schema
+
+    monkeypatch.setattr(schema, "QUICK_NUMBER", 3)
+    monkeypatch.setattr(deframe, "QUICK_FRAMES", 50)
+    monkeypatch.setattr(messages, "QUICK_MESSAGES", 10)
+
+
+def test_bench_quick_reports_every_registered_group(tiny_bench):
     out = run("bench", "--quick", "--repeat", "1")
-    assert "Schema encode/decode" in out and "Stream deframing" in out
+    assert "figures are noisy" in out
+    for group in ("[schema]", "[deframe]", "[messages]"):
+        assert group in out
     for cls in EXAMPLE.messages:
-        assert cls.__name__ in out
-    assert "vs struct" in out and "vs construct" in out and "vs asyncio" in out
+        assert f"{cls.__name__} encode" in out and f"{cls.__name__} decode" in out
+    for baseline in ("hand-written", "construct compiled", "msgpack", "asyncio StreamReader"):
+        assert baseline in out
+    assert "targets: " in out
+
+
+def test_bench_json_only_one_group(tiny_bench):
+    data = json.loads(run("bench", "--quick", "--json", "--only", "deframe", "--repeat", "1"))
+    assert {d["group"] for d in data} == {"deframe"}
+    for d in data:
+        assert (d["target"] is None) == (d["met"] is None)
+        assert d["gc"] == "on" and "noisy" in d["note"]
+
+
+def test_bench_only_a_group_without_benchmarks_is_a_usage_error():
+    result = CliRunner().invoke(main, ["bench", "--quick", "--only", "capture"])
+    assert result.exit_code == 2
+    assert "no benchmark is registered for group 'capture'" in result.output
+
+
+def test_bench_full_run_exits_1_when_a_target_is_missed(monkeypatch):
+    from wirekit.tools.bench import Record, report
+
+    def rec(ratio):
+        return Record(
+            "schema", "Login encode", "msg/s", ratio, "hand", 1.0, ratio, 0.85, ratio >= 0.85, "on"
+        )
+
+    monkeypatch.setattr(report, "run_benchmarks", lambda settings, only: [rec(0.5)])
+    result = CliRunner().invoke(main, ["bench"])
+    assert result.exit_code == 1 and "missed: schema Login encode" in result.output
+    monkeypatch.setattr(report, "run_benchmarks", lambda settings, only: [rec(0.9)])
+    assert CliRunner().invoke(main, ["bench"]).exit_code == 0

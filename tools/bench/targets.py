@@ -1,0 +1,31 @@
+"""Every speed target of ``wirekit bench``, in one place.
+
+A target is the ratio candidate / baseline a figure must reach (median of
+paired runs, full run, garbage collector on).  Benchmarks look their targets up
+here by key; the command line and the report print them from here.  Figures
+without a key here are reported for context.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+__all__ = ["TARGETS", "target"]
+
+TARGETS = MappingProxyType(
+    {
+        # issue 9: every example message, both ways, against hand-written code doing
+        # the same job (tag dispatch, value checks, unpack_from + __new__, one struct a run)
+        "schema.hand": 0.85,
+        # issue 7: deframing many small frames
+        "deframe.buffer": 0.8,  # one buffer, vs an unpack_from + bytes-slice loop
+        "deframe.chunks": 0.8,  # 1,460-byte chunks, vs an offset + compact-once-per-chunk loop
+        # issue 7: MessageDecoder vs hand deframe + Protocol.decode
+        "messages.hand": 0.8,
+    }
+)
+
+
+def target(key: str) -> float:
+    """The target ratio named ``key`` (``KeyError`` for an unknown key)."""
+    return TARGETS[key]
