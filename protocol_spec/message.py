@@ -27,7 +27,7 @@ import struct
 import sys
 import typing
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, dataclass_transform
 
 import construct
 
@@ -140,14 +140,6 @@ def _describe(value: Any) -> str:
     if callable(value):
         return "a method"
     return "a class attribute"
-
-
-if sys.version_info >= (3, 11):
-    from typing import dataclass_transform
-else:  # pragma: no cover - Python 3.10 has no dataclass_transform; it only informs type checkers
-
-    def dataclass_transform(**_: Any) -> Callable[[Any], Any]:
-        return lambda cls: cls
 
 
 # PEP 681: type checkers treat messages like keyword-only dataclasses, so messages

@@ -22,6 +22,7 @@ import importlib
 import importlib.util
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 
@@ -104,7 +105,7 @@ def _attribute(module: ModuleType, target: str, attr: str) -> object:
         raise SpecError(f"{target} has no attribute {attr!r}") from None
 
 
-def _only(found: dict[str, object], preferred: str, target: str, what: str) -> object | None:
+def _only(found: Mapping[str, object], preferred: str, target: str, what: str) -> object | None:
     """The one object found, or the one called ``preferred``; None if there is none."""
     if len(found) == 1:
         return next(iter(found.values()))
