@@ -13,7 +13,9 @@
     assert proto.decode(data) == Login(user="ada")
 """
 
+from ._engine import DEFAULT_MAX_ITEMS
 from .composite import Array, Nested, Optional, Raw
+from .cstring import CString
 from .errors import (
     BadEnumValueError,
     BadValueError,
@@ -22,6 +24,7 @@ from .errors import (
     InvalidUTF8Error,
     MissingFieldError,
     SchemaError,
+    TooManyItemsError,
     TrailingBytesError,
     TruncatedError,
     UnknownTagError,
@@ -81,6 +84,7 @@ __all__ = [
     "Spec",
     "Direction",
     "DIRECTIONS",
+    "DEFAULT_MAX_ITEMS",
     # field kinds
     "Field",
     "Int",
@@ -93,6 +97,7 @@ __all__ = [
     "FixedBytes",
     "Bytes",
     "String",
+    "CString",
     "Array",
     "Optional",
     "Nested",
@@ -132,4 +137,5 @@ __all__ = [
     "BadEnumValueError",
     "VarintError",
     "BadValueError",
+    "TooManyItemsError",
 ]

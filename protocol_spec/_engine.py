@@ -26,20 +26,49 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
-from .errors import DecodeError, TruncatedError
+from .errors import DecodeError, TooManyItemsError, TruncatedError
 
-__all__ = ["Reader", "Gen"]
+__all__ = ["Reader", "Gen", "DEFAULT_MAX_ITEMS"]
+
+#: the default bound on decoded array items per message, nested arrays counted
+#: (``Protocol(max_items=...)``, ``Message.decode(data, max_items=...)``)
+DEFAULT_MAX_ITEMS = 1_000_000
 
 
 class Reader:
-    """Careful-path cursor over one immutable buffer."""
+    """Careful-path cursor over one immutable buffer.
 
-    __slots__ = ("buf", "pos", "message")
+    ``scope`` holds the fields decoded so far of the message being read (what
+    references, conditions and raw constructs see); ``items`` counts the array
+    items decoded so far, refused past ``max_items``.
+    """
 
-    def __init__(self, buf: bytes, pos: int = 0, message: str | None = None) -> None:
+    __slots__ = ("buf", "pos", "message", "scope", "items", "max_items")
+
+    def __init__(
+        self,
+        buf: bytes,
+        pos: int = 0,
+        message: str | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
+    ) -> None:
         self.buf = buf
         self.pos = pos
         self.message = message
+        self.scope: dict[str, Any] = {}
+        self.items = 0
+        self.max_items = max_items
+
+    def count_items(self, n: int, path: str | None) -> None:
+        """Account for ``n`` more array items; past ``max_items`` a :class:`TooManyItemsError`."""
+        self.items += n
+        if self.items > self.max_items:
+            self.fail(
+                TooManyItemsError,
+                f"more than {self.max_items} array items in one message (max_items)",
+                path,
+                self.pos,
+            )
 
     def remaining(self) -> int:
         return len(self.buf) - self.pos
@@ -84,6 +113,9 @@ class Gen:
     """
 
     def __init__(self) -> None:
+        #: field name -> the expression generated code reads it by (earlier
+        #: fields of the message being generated: references and conditions)
+        self.scope: dict[str, str] = {}
         self.lines: list[str] = []
         self.ns: dict[str, Any] = {}
         self._depth = 1

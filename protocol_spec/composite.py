@@ -12,7 +12,8 @@ import construct
 
 from ._engine import Gen, Reader
 from .errors import BadValueError, EncodeError, SchemaError, TruncatedError
-from .fields import Field, Scalar, _prefix_field, _prefix_limit, _type_label, u16
+from .fields import Field, Scalar, _type_label, u16
+from .lengths import UNBOUNDED, Count, NullPrefixed, count_of
 
 __all__ = ["Array", "Optional", "Nested", "Raw", "as_field"]
 
@@ -33,44 +34,101 @@ def as_field(spec: Any) -> Field:
 
 
 class Array(Field):
-    """A list of ``item`` values.
+    """A list of ``item`` values; how many is said one of these ways:
 
-    ``Array(item)`` / ``Array(item, count=u8)``: count-prefixed (``u16`` by
-    default; ``u8``, ``u32`` or ``varuint`` too).  ``Array(item, length=4)``:
-    exactly four items, no prefix.  Arrays decode to ``list``.
+    * ``Array(item)`` / ``Array(item, count=u8)``: a count prefix (``u16`` by
+      default; any integer field or ``varuint``); ``count=i16, null=-1``: the
+      marker decodes to ``None``, other negative counts are a decode error;
+    * ``Array(item, count="qdcount")``: the count is the earlier field
+      ``qdcount``, derived from the list on encode;
+    * ``Array(item, length=4)``: exactly four items, no prefix;
+    * ``Array(item, until=b"\\x00")``: items until the terminator bytes (which
+      are consumed); an item whose encoding starts with them is refused on encode;
+    * ``Array(item, rest=True)``: items to the end of the buffer (last field only).
+
+    Items may be of variable size.  Arrays decode to ``list``; decoded items
+    count toward the decoder's ``max_items`` bound.
     """
 
     py_type: Any = list
 
-    def __init__(self, item: Any, count: Field | None = None, *, length: int | None = None):
+    def __init__(
+        self,
+        item: Any,
+        count: Field | str | None = None,
+        *,
+        length: int | None = None,
+        null: int | None = None,
+        until: bytes | None = None,
+        rest: bool = False,
+    ):
         self.item = as_field(item)
-        if self.item.min_size == 0:
-            raise SchemaError(f"array items must take at least one byte ({self.item!r} may not)")
-        if length is not None and count is not None:
-            raise SchemaError("an array has either a count prefix or a fixed length, not both")
+        _check_inner(self.item, "an array item")
+        # items that may take no bytes are decoded carefully only: the careful path
+        # counts them against max_items, the fast path counts nothing
+        self.fast_reads = self.item.fast_reads and self.item.min_size > 0
+        if self.item.greedy:
+            raise SchemaError(f"array items cannot read to the end of the frame ({self.item!r})")
+        ways = [
+            w
+            for w, on in (
+                ("count", count is not None),
+                ("length", length is not None),
+                ("until", until is not None),
+                ("rest", rest),
+            )
+            if on
+        ]
+        if len(ways) > 1:
+            raise SchemaError(f"an array has one of count=, length=, until=, rest=; got {ways}")
+        if null is not None and ways not in ([], ["count"]):
+            raise SchemaError("null= needs a count prefix")
         self.length = length
+        self.until = until
+        self.null = null
+        self.count: Count | None = None
+        self.limit = UNBOUNDED
         if length is not None:
-            if not isinstance(length, int) or length < 0:
+            if not isinstance(length, int) or isinstance(length, bool) or length < 0:
                 raise SchemaError(f"array length must be a non-negative int, not {length!r}")
-            self.count = None
             self.limit = length
             self.min_size = length * self.item.min_size
             self.size = None if self.item.size is None else length * self.item.size
+        elif until is not None:
+            if not isinstance(until, bytes) or not until:
+                raise SchemaError(f"until= needs non-empty bytes, not {until!r}")
+            self.min_size = len(until)
+        elif rest:
+            self.greedy = True
         else:
-            self.count = _prefix_field(count if count is not None else u16)
-            self.limit = _prefix_limit(self.count)
+            self.count = count_of(count if count is not None else u16, "count", null)
+            self.limit = self.count.limit
             self.min_size = self.count.min_size
+            self.ref = self.count.ref
         t = self.item.py_type
         self.py_type = list if t is object else types.GenericAlias(list, (t,))
+        if null is not None:
+            self.py_type = typing.Optional[self.py_type]  # noqa: UP045
 
     def type_name(self) -> str:
+        of = self.item.type_name()
+        if self.length is not None:
+            return f"array[{self.length}] of {of}"
+        if self.until is not None:
+            return f"array(until {self.until!r}) of {of}"
         if self.count is None:
-            return f"array[{self.length}] of {self.item.type_name()}"
-        return f"array({self.count.type_name()}) of {self.item.type_name()}"
+            return f"array(rest) of {of}"
+        return f"array({self.count.text()}) of {of}"
 
     # careful path
-    def read(self, r: Reader, path: str) -> list:
-        n: int = self.length if self.count is None else self.count.read(r, path)  # type: ignore[assignment]
+    def read(self, r: Reader, path: str) -> list | None:
+        if self.until is not None:
+            return self._read_until(r, path, self.until)
+        if self.greedy:
+            return self._read_until(r, path, None)
+        n = self.length if self.count is None else self.count.read(r, path)
+        if n is None:
+            return None
         rem = r.remaining()
         need = n * self.item.min_size
         if need > rem:
@@ -94,34 +152,114 @@ class Array(Field):
                 needed=need,
                 available=rem,
             )
+        r.count_items(n, path)
         item = self.item
         return [item.read(r, f"{path}[{i}]") for i in range(n)]
 
-    def write(self, value: Any, out: bytearray, path: str) -> None:
+    def _read_until(self, r: Reader, path: str, term: bytes | None) -> list:
+        out: list = []
+        item, buf = self.item, r.buf
+        while True:
+            if term is not None and buf.startswith(term, r.pos):
+                r.pos += len(term)
+                return out
+            if r.pos >= len(buf):
+                if term is None:
+                    return out
+                r.fail(
+                    TruncatedError,
+                    f"truncated: no terminator {term!r} after item {len(out) - 1}"
+                    if out
+                    else f"truncated: no terminator {term!r}",
+                    path,
+                    r.pos,
+                    needed=len(term),
+                    available=0,
+                )
+            i = len(out)
+            r.count_items(1, f"{path}[{i}]")
+            start = r.pos
+            out.append(item.read(r, f"{path}[{i}]"))
+            if r.pos == start:  # would loop forever
+                r.fail(BadValueError, "array item took no bytes", f"{path}[{i}]", start)
+
+    def length_of(self, value: Any, path: str) -> int:
+        """The count written for ``value`` (what a referenced field is derived from)."""
         if not isinstance(value, (list, tuple)):
             raise EncodeError(f"expected a list, got {_type_label(value)} {value!r:.40}", path=path)
-        n = len(value)
-        if self.count is None:
+        return len(value)
+
+    def write(self, value: Any, out: bytearray, path: str) -> None:
+        if value is None and self.null is not None and self.count is not None:
+            self.count.write(None, out, path)
+            return
+        n = self.length_of(value, path)
+        if self.length is not None:
             if n != self.length:
                 raise EncodeError(f"needs exactly {self.length} items, got {n}", path=path)
-        else:
+        elif self.count is not None and self.ref is None:
             if n > self.limit:
                 raise EncodeError(
-                    f"{n} items do not fit a {self.count.type_name()} count (max {self.limit})",
+                    f"{n} items do not fit a {self.count.text()} count (max {self.limit})",
                     path=path,
                 )
             self.count.write(n, out, path)
+        starts = []
         for i, x in enumerate(value):
+            starts.append(len(out))
             self.item.write(x, out, f"{path}[{i}]")
+            if (self.until is not None or self.greedy) and len(out) == starts[-1]:
+                raise EncodeError("an item of no bytes cannot be read back", path=f"{path}[{i}]")
+        if self.until is not None:
+            term = self.until
+            out += term
+            for i, p in enumerate(starts):
+                if out[p : p + len(term)] == term:
+                    raise EncodeError(
+                        f"item encodes starting with the terminator {term!r}",
+                        path=f"{path}[{i}]",
+                    )
 
     # fast path
     def gen_read(self, g: Gen, target: str) -> None:
-        item = self.item
+        if self.until is not None or self.greedy:
+            self._gen_read_until(g, target)
+            return
         if self.count is None:
             n = str(self.length)
+            self._gen_read_n(g, target, n)
+            return
+        n = g.tmp("n")
+        self.count.gen_read(g, n)
+        if self.null is not None:
+            with g.block(f"if {n} is None:"):
+                g.emit(f"{target} = None")
+            with g.block("else:"):
+                self._gen_read_n(g, target, n)
         else:
-            n = g.tmp("n")
-            self.count.gen_read(g, n)
+            self._gen_read_n(g, target, n)
+
+    def _gen_read_until(self, g: Gen, target: str) -> None:
+        g.emit(f"{target} = []")
+        x = g.tmp("x")
+        term = self.until
+        if term is None:
+            header = "while off < _n:"
+        elif len(term) == 1:
+            header = f"while buf[off] != {term[0]}:"  # IndexError at the end: bail
+        else:
+            header = f"while buf[off:off + {len(term)}] != {g.const(term, 'term')}:"
+        with g.block(header):
+            if term is not None and len(term) > 1:
+                with g.block("if off >= _n:"):
+                    g.emit("raise IndexError")
+            self.item.gen_read(g, x)
+            g.emit(f"{target}.append({x})")
+        if term is not None:
+            g.emit(f"off += {len(term)}")
+
+    def _gen_read_n(self, g: Gen, target: str, n: str) -> None:
+        item = self.item
         with g.block(f"if {n} * {item.min_size} > _n - off:"):
             g.emit("raise IndexError")
         if isinstance(item, Scalar):
@@ -149,16 +287,45 @@ class Array(Field):
     def gen_write(self, g: Gen, expr: str) -> None:
         t = g.tmp()
         g.emit(f"{t} = {expr}")
+        if self.null is not None:
+            assert self.count is not None
+            with g.block(f"if {t} is None:"):
+                self.count.gen_write(g, str(self.null))
+            with g.block("else:"):
+                self._gen_write_items(g, t)
+        else:
+            self._gen_write_items(g, t)
+
+    def _gen_write_items(self, g: Gen, t: str) -> None:
         with g.block(f"if {t}.__class__ is not list:"):
             g.emit("raise TypeError")
-        if self.count is None:
+        item = self.item
+        if self.length is not None:
             with g.block(f"if len({t}) != {self.length}:"):
                 g.emit("raise ValueError")
-        else:
+        elif self.count is not None and self.ref is None:
             with g.block(f"if len({t}) > {self.limit}:"):
                 g.emit("raise ValueError")
             self.count.gen_write(g, f"len({t})")
-        item = self.item
+        if self.until is not None or self.greedy:
+            if item.min_size == 0:
+                g.emit("raise TypeError")  # items of no bytes: the careful path explains
+                return
+        if self.until is not None:
+            term = g.const(self.until, "term")
+            k = len(self.until)
+            ps = g.tmp("ps")
+            x = g.tmp("x")
+            g.emit(f"{ps} = []")
+            with g.block(f"for {x} in {t}:"):
+                g.emit(f"{ps}.append(len(out))")
+                item.gen_write(g, x)
+            g.emit(f"out += {term}")
+            p = g.tmp("p")
+            with g.block(f"for {p} in {ps}:"):
+                with g.block(f"if out[{p}:{p} + {k}] == {term}:"):
+                    g.emit("raise ValueError")
+            return
         if isinstance(item, Scalar) and item.pre is None:
             fmt = g.const(f"{item.endian}%d{item.fmt}", "fmt")
             pack = g.const(_pack, "pk")
@@ -169,9 +336,59 @@ class Array(Field):
             item.gen_write(g, x)
 
     def to_construct(self) -> construct.Construct:
+        item = self.item.to_construct()
+        if self.length is not None:
+            return construct.Array(self.length, item)
+        if self.until is not None:
+            return _Terminated(self.until, item)
         if self.count is None:
-            return construct.Array(self.length, self.item.to_construct())
-        return construct.PrefixedArray(self.count.to_construct(), self.item.to_construct())
+            return construct.GreedyRange(item)
+        if self.null is not None:
+            return NullPrefixed(
+                self.count.to_construct(), self.null, lambda n: construct.Array(n, item), len
+            )
+        if self.ref is not None:
+            return construct.Array(self.count.to_construct(), item)
+        return construct.PrefixedArray(self.count.to_construct(), item)
+
+
+def _check_inner(inner: Field, what: str) -> None:
+    """Refuse a field that reads an earlier field by name where its message cannot
+    derive that field on encode (inside an array item, an optional...)."""
+    if inner.ref is not None:
+        raise SchemaError(
+            f"{what} cannot take its length from the field {inner.ref!r}; a reference "
+            "must be a field of the message itself"
+        )
+
+
+class _Terminated(construct.Subconstruct):
+    """construct form of ``Array(item, until=...)``."""
+
+    def __init__(self, term: bytes, subcon: Any) -> None:
+        super().__init__(subcon)
+        self.term = term
+
+    def _parse(self, stream, context, path):
+        items = []
+        k = len(self.term)
+        while True:
+            pos = construct.stream_tell(stream, path)
+            if stream.read(k) == self.term:
+                return items
+            construct.stream_seek(stream, pos, 0, path)
+            items.append(self.subcon._parsereport(stream, context, path))
+            if construct.stream_tell(stream, path) == pos:
+                raise construct.ExplicitError("array item took no bytes", path=path)
+
+    def _build(self, obj, stream, context, path):
+        for x in obj:
+            self.subcon._build(x, stream, context, path)
+        construct.stream_write(stream, self.term, len(self.term), path)
+        return obj
+
+    def _sizeof(self, context, path):
+        raise construct.SizeofError("terminated array has no fixed size", path=path)
 
 
 def struct_for(item: Scalar, n: int) -> struct.Struct:
@@ -194,6 +411,9 @@ class Optional(Field):
 
     def __init__(self, inner: Any) -> None:
         self.inner = as_field(inner)
+        _check_inner(self.inner, "an optional field")
+        self.greedy = self.inner.greedy
+        self.fast_reads = self.inner.fast_reads
         if isinstance(self.inner, Optional):
             # None would mean either "absent" or "present, inner absent": two encodings
             raise SchemaError("an Optional of an Optional is ambiguous")
@@ -276,6 +496,8 @@ class Nested(Field):
         self.py_type = cls
         self.size = cls.SIZE
         self.min_size = cls.MIN_SIZE
+        self.greedy = any(f.field.greedy for f in cls._wk_fields)
+        self.fast_reads = cls._wk_fast_decodes
 
     def type_name(self) -> str:
         return self.msg_cls.__name__

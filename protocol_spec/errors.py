@@ -20,7 +20,8 @@ bytes are expected, an impossible framer layout) raises ``TypeError`` or
         ├── InvalidUTF8Error   a string field is not valid UTF-8
         ├── BadEnumValueError  an enum field holds an undefined value
         ├── VarintError        an over-long or unterminated varint
-        └── BadValueError      any other invalid encoding (bool byte 7, ...)
+        ├── BadValueError      any other invalid encoding (bool byte 7, ...)
+        └── TooManyItemsError  more array items than the decoder's ``max_items`` bound
 
 The codec's framing errors (``wirekit.codec``) derive from :class:`DecodeError`
 too, so ``except DecodeError`` catches everything a peer's bytes can cause.
@@ -41,6 +42,7 @@ __all__ = [
     "BadEnumValueError",
     "VarintError",
     "BadValueError",
+    "TooManyItemsError",
 ]
 
 
@@ -165,3 +167,11 @@ class VarintError(DecodeError):
 
 class BadValueError(DecodeError):
     """Any other invalid encoding: a bool byte other than 0/1, a presence byte other than 0/1."""
+
+
+class TooManyItemsError(DecodeError):
+    """More array items in one message (nested arrays counted) than ``max_items`` allows.
+
+    The bound (1,000,000 by default) keeps a few megabytes of hostile input
+    from allocating gigabytes of Python objects.
+    """

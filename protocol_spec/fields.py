@@ -15,7 +15,7 @@ import abc
 import enum
 import struct
 import typing
-from typing import Any
+from typing import Any, NoReturn
 
 import construct
 
@@ -29,6 +29,7 @@ from .errors import (
     TruncatedError,
     VarintError,
 )
+from .lengths import UNBOUNDED, Count, NullPrefixed, count_of
 from .varint import (
     UVarint64,
     VarintDecodeError,
@@ -90,6 +91,12 @@ class Field(abc.ABC):
     min_size: int = 0
     #: the Python type a decoded value has
     py_type: Any = object
+    #: reads to the end of the buffer (must be the message's last field)
+    greedy: bool = False
+    #: the name of an earlier field this field's length comes from (derived on encode)
+    ref: str | None = None
+    #: whether the generated fast path decodes it (else its message decodes carefully)
+    fast_reads: bool = True
 
     @abc.abstractmethod
     def type_name(self) -> str:
@@ -665,133 +672,219 @@ def _as_bytes(value: Any, path: str) -> bytes:
     raise EncodeError(f"expected bytes, got {_type_label(value)} {value!r:.40}", path=path)
 
 
-def _prefix_field(prefix: Any) -> Field:
-    if isinstance(prefix, (Int, VarUInt)) and not getattr(prefix, "signed", False):
-        return prefix
-    raise SchemaError(
-        f"a length prefix must be an unsigned integer field or varuint, not {prefix!r}"
-    )
+def _as_str(value: Any, path: str, encoding: str = "utf-8") -> bytes:
+    """The encoded bytes of a ``str`` (never of an object that merely has ``encode``)."""
+    if not isinstance(value, str):
+        raise EncodeError(f"expected str, got {_type_label(value)} {value!r:.40}", path=path)
+    try:
+        # str.encode, not value.encode: a subclass may override encode (both paths)
+        return str.encode(value, encoding)
+    except UnicodeEncodeError as exc:
+        label = "UTF-8" if encoding == "utf-8" else encoding
+        raise EncodeError(f"not encodable as {label}: {exc.reason}", path=path) from exc
 
 
-def _prefix_limit(prefix: Field) -> int:
-    return prefix.hi if isinstance(prefix, Int) else (1 << 64) - 1
+def _invalid_text(r: Reader, data: bytes, start: int, path: str, encoding: str) -> NoReturn:
+    """Raise the decode error of ``data`` (at ``start``) not decoding as ``encoding``."""
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        byte = f"byte 0x{data[exc.start]:02x}: {exc.reason}"
+        if encoding == "utf-8":
+            r.fail(InvalidUTF8Error, f"invalid UTF-8 ({byte})", path, start + exc.start, cause=exc)
+        r.fail(BadValueError, f"invalid {encoding} ({byte})", path, start + exc.start, cause=exc)
+    raise AssertionError("unreachable: the data decodes")  # pragma: no cover
 
 
 class Bytes(Field):
-    """Length-prefixed bytes: ``Bytes(u16)`` (prefix ``u8``, ``u16``, ``u32`` or ``varuint``)."""
+    """Bytes whose length comes from a prefix, an earlier field, or the end of the frame.
+
+    ``Bytes(u16)`` (the default prefix; ``u8``, ``u32``, ``varuint``, signed ones
+    too), ``Bytes(i32, null=-1)`` (the marker decodes to ``None``),
+    ``Bytes("length")`` (the length is the earlier field ``length``, derived on
+    encode), ``Bytes(rest=True)`` (everything to the end of the buffer; last field).
+    """
 
     py_type: Any = bytes
+    #: what the length counts, in error texts
+    _body = "body"
 
-    def __init__(self, prefix: Field | None = None) -> None:
-        self.prefix = _prefix_field(prefix if prefix is not None else u16)
-        self.limit = _prefix_limit(self.prefix)
-        self.min_size = self.prefix.min_size
+    def __init__(
+        self, prefix: Field | str | None = None, *, null: int | None = None, rest: bool = False
+    ) -> None:
+        self.count: Count | None
+        if rest:
+            if prefix is not None or null is not None:
+                raise SchemaError("rest=True takes no prefix and no null marker")
+            self.count = None
+            self.greedy = True
+            self.limit = UNBOUNDED
+        else:
+            self.count = count_of(prefix if prefix is not None else u16, "length", null)
+            self.limit = self.count.limit
+            self.min_size = self.count.min_size
+        self.ref = None if self.count is None else self.count.ref
+        self.null = null
+        #: the prefix field (``None`` for references and ``rest=True``)
+        self.prefix = getattr(self.count, "field", None)
+        if null is not None:
+            self.py_type = typing.Optional[self.py_type]  # noqa: UP045
+
+    def _count_text(self) -> str:
+        return "rest" if self.count is None else self.count.text()
 
     def type_name(self) -> str:
-        return f"bytes({self.prefix.type_name()})"
+        return f"bytes({self._count_text()})"
 
-    def _read_len(self, r: Reader, path: str) -> int:
-        return self.prefix.read(r, path)
+    def _read_len(self, r: Reader, path: str) -> int | None:
+        if self.count is None:
+            return r.remaining()
+        return self.count.read(r, path)
 
-    def read(self, r: Reader, path: str) -> bytes:
+    def read(self, r: Reader, path: str) -> bytes | None:
         n = self._read_len(r, path)
-        return r.take(n, path, f"a {n}-byte body")
+        if n is None:
+            return None
+        return r.take(n, path, f"a {n}-byte {self._body}")
 
     def _check_len(self, n: int, path: str, what: str) -> None:
-        if n > self.limit:
+        if n > self.limit and self.prefix is not None:
             raise EncodeError(
                 f"{what} of {n} bytes does not fit a {self.prefix.type_name()} length prefix "
                 f"(max {self.limit})",
                 path=path,
             )
 
+    def _data(self, value: Any, path: str) -> bytes:
+        return _as_bytes(value, path)
+
+    def length_of(self, value: Any, path: str) -> int:
+        """The length written for ``value`` (what a referenced field is derived from)."""
+        return len(self._data(value, path))
+
     def write(self, value: Any, out: bytearray, path: str) -> None:
-        data = _as_bytes(value, path)
-        self._check_len(len(data), path, "value")
-        self.prefix.write(len(data), out, path)
+        if value is None and self.null is not None:
+            assert self.count is not None
+            self.count.write(None, out, path)
+            return
+        data = self._data(value, path)
+        self._check_len(len(data), path, "value" if self._body == "body" else "string (UTF-8)")
+        if self.count is not None:
+            self.count.write(len(data), out, path)
         out += data
 
-    def _gen_body_read(self, g: Gen, target: str, decode: bool) -> None:
+    def _gen_decode(self, g: Gen, target: str, e: str) -> None:
+        g.emit(f"{target} = buf[off:{e}]")
+
+    def gen_read(self, g: Gen, target: str) -> None:
         n = g.tmp("n")
-        self.prefix.gen_read(g, n)
+        if self.count is None:
+            g.emit(f"{n} = _n - off")
+        else:
+            self.count.gen_read(g, n)
+        if self.null is not None:
+            with g.block(f"if {n} is None:"):
+                g.emit(f"{target} = None")
+            with g.block("else:"):
+                self._gen_body_read(g, target, n)
+        else:
+            self._gen_body_read(g, target, n)
+
+    def _gen_body_read(self, g: Gen, target: str, n: str) -> None:
         e = g.tmp("e")
         g.emit(f"{e} = off + {n}")
         with g.block(f"if {e} > _n:"):
             g.emit("raise IndexError")
-        if decode:
-            g.emit(f"{target} = buf[off:{e}].decode('utf-8')")
-        else:
-            g.emit(f"{target} = buf[off:{e}]")
+        self._gen_decode(g, target, e)
         g.emit(f"off = {e}")
 
-    def gen_read(self, g: Gen, target: str) -> None:
-        self._gen_body_read(g, target, decode=False)
-
-    def _gen_body_write(self, g: Gen, data: str) -> None:
-        with g.block(f"if len({data}) > {self.limit}:"):
-            g.emit("raise ValueError")
-        self.prefix.gen_write(g, f"len({data})")
-        g.emit(f"out += {data}")
+    def _gen_data(self, g: Gen, value: str) -> str:
+        with g.block(f"if {value}.__class__ is not bytes:"):
+            g.emit("raise TypeError")
+        return value
 
     def gen_write(self, g: Gen, expr: str) -> None:
         t = g.tmp()
         g.emit(f"{t} = {expr}")
-        with g.block(f"if {t}.__class__ is not bytes:"):
-            g.emit("raise TypeError")
-        self._gen_body_write(g, t)
+        if self.null is not None:
+            assert self.count is not None
+            with g.block(f"if {t} is None:"):
+                self.count.gen_write(g, str(self.null))
+            with g.block("else:"):
+                self._gen_body_write(g, self._gen_data(g, t))
+        else:
+            self._gen_body_write(g, self._gen_data(g, t))
+
+    def _gen_body_write(self, g: Gen, data: str) -> None:
+        if self.prefix is not None:
+            with g.block(f"if len({data}) > {self.limit}:"):
+                g.emit("raise ValueError")
+        if self.count is not None:
+            self.count.gen_write(g, f"len({data})")
+        g.emit(f"out += {data}")
+
+    def _construct_body(self, n: Any) -> construct.Construct:
+        return construct.GreedyBytes if n is None else construct.Bytes(n)
 
     def to_construct(self) -> construct.Construct:
-        return construct.Prefixed(self.prefix.to_construct(), construct.GreedyBytes)
+        if self.count is None:
+            return self._construct_body(None)
+        if self.null is not None:
+            return NullPrefixed(
+                self.count.to_construct(),
+                self.null,
+                self._construct_body,
+                lambda obj: self.length_of(obj, ""),
+            )
+        if self.ref is not None:
+            return self._construct_body(self.count.to_construct())
+        return construct.Prefixed(self.count.to_construct(), self._construct_body(None))
 
 
 class String(Bytes):
-    """Length-prefixed UTF-8 text: ``String(u8)``; the prefix counts encoded bytes."""
+    """UTF-8 text, its length in encoded bytes given like :class:`Bytes`'s:
+    ``String(u8)``, ``String(i16, null=-1)``, ``String("len")``, ``String(rest=True)``."""
 
     py_type = str
+    _body = "string"
 
     def type_name(self) -> str:
-        return f"string({self.prefix.type_name()})"
+        return f"string({self._count_text()})"
 
     def read(self, r: Reader, path: str) -> Any:
         n = self._read_len(r, path)
+        if n is None:
+            return None
         start = r.pos
         data = r.take(n, path, f"a {n}-byte string")
         try:
             return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            r.fail(
-                InvalidUTF8Error,
-                f"invalid UTF-8 (byte 0x{data[exc.start]:02x}: {exc.reason})",
-                path,
-                start + exc.start,
-                cause=exc,
-            )
+        except UnicodeDecodeError:
+            _invalid_text(r, data, start, path, "utf-8")
 
-    def write(self, value: Any, out: bytearray, path: str) -> None:
-        if not isinstance(value, str):
-            raise EncodeError(f"expected str, got {_type_label(value)} {value!r:.40}", path=path)
-        try:
-            # str.encode, not value.encode: a subclass may override encode (both paths)
-            data = str.encode(value, "utf-8")
-        except UnicodeEncodeError as exc:
-            raise EncodeError(f"not encodable as UTF-8: {exc.reason}", path=path) from exc
-        self._check_len(len(data), path, "string (UTF-8)")
-        self.prefix.write(len(data), out, path)
-        out += data
+    def _data(self, value: Any, path: str) -> bytes:
+        return _as_str(value, path)
 
-    def gen_read(self, g: Gen, target: str) -> None:
-        self._gen_body_read(g, target, decode=True)
+    def _gen_decode(self, g: Gen, target: str, e: str) -> None:
+        g.emit(f"{target} = buf[off:{e}].decode('utf-8')")
 
-    def gen_write(self, g: Gen, expr: str) -> None:
-        t = g.tmp()
+    def _gen_data(self, g: Gen, value: str) -> str:
         # str.encode(x): a TypeError for anything but a str (an object with an
         # ``encode`` method does not get through), and a str subclass overriding
         # ``encode`` is encoded as its text, exactly like the careful path does
-        g.emit(f"{t} = {g.const(str.encode, 'senc')}({expr}, 'utf-8')")
-        self._gen_body_write(g, t)
+        t = g.tmp()
+        g.emit(f"{t} = {g.const(str.encode, 'senc')}({value}, 'utf-8')")
+        return t
+
+    def _construct_body(self, n: Any) -> construct.Construct:
+        if n is None:
+            return construct.GreedyString("utf8")
+        return construct.StringEncoded(construct.Bytes(n), "utf8")
 
     def to_construct(self) -> construct.Construct:
-        return construct.PascalString(self.prefix.to_construct(), "utf8")
+        if self.prefix is not None and self.null is None:
+            return construct.PascalString(self.prefix.to_construct(), "utf8")
+        return super().to_construct()
 
 
 u8 = Int(8)

@@ -31,10 +31,10 @@ from typing import Any, ClassVar, dataclass_transform
 
 import construct
 
-from ._engine import Gen, Reader
+from ._engine import DEFAULT_MAX_ITEMS, Gen, Reader
 from .composite import Optional, as_field
 from .errors import EncodeError, MissingFieldError, SchemaError, TrailingBytesError
-from .fields import Bool, Field, Scalar
+from .fields import Bool, Field, Int, Scalar, VarUInt
 
 __all__ = ["Message", "FieldInfo", "MISSING"]
 
@@ -178,8 +178,10 @@ class MessageMeta(type):
                 raise SchemaError(f"{name}.{fname}: duplicate field name")
             taken.add(fname)
             default = ns.pop(fname, MISSING)
-            if default is MISSING and isinstance(field, Optional):
-                default = None
+            if default is MISSING and (
+                isinstance(field, Optional) or getattr(field, "present", None) is not None
+            ):
+                default = None  # an optional or conditional field: absent unless given
             if default is not MISSING:
                 _check_default(name, fname, field, default)
             new.append((fname, field, default))
@@ -213,6 +215,7 @@ class MessageMeta(type):
                 "can only mix in classes without __slots__ of their own"
             ) from exc
 
+        new, inherited = _derive_counts(name, inherited, new)
         infos = list(inherited)
         offset: int | None = sum(f.field.size or 0 for f in inherited)
         if any(f.field.size is None for f in inherited):
@@ -220,7 +223,15 @@ class MessageMeta(type):
         for fname, field, default in new:
             infos.append(FieldInfo(fname, field, default, offset))
             offset = None if offset is None or field.size is None else offset + field.size
+        for f in infos[:-1]:
+            if f.field.greedy:
+                raise SchemaError(
+                    f"{name}.{f.name}: {f.type_name} reads to the end of the frame, so it "
+                    "must be the last field"
+                )
         cls._wk_fields = tuple(infos)
+        cls._wk_derived = _derived_map(infos)
+        cls._wk_fast_decodes = all(f.field.fast_reads for f in infos)
         cls.TAG = tag
         cls.SIZE = offset  # total size when every field is fixed, else None
         cls.MIN_SIZE = sum(f.field.min_size for f in infos)
@@ -240,6 +251,10 @@ class Message(metaclass=MessageMeta):
     _wk_root = True
     __slots__ = ()
     _wk_fields: ClassVar[tuple[FieldInfo, ...]] = ()
+    #: count/length field name -> the field whose data it is derived from
+    _wk_derived: ClassVar[dict[str, FieldInfo]] = {}
+    #: False when a field can only be decoded carefully (the fast reader then refuses all)
+    _wk_fast_decodes: ClassVar[bool] = True
     TAG: ClassVar[int | None] = None
     SIZE: ClassVar[int | None] = 0
     MIN_SIZE: ClassVar[int] = 0
@@ -275,25 +290,33 @@ class Message(metaclass=MessageMeta):
         return bytes(out)
 
     @classmethod
-    def decode(cls, data: bytes | bytearray | memoryview) -> Message:
+    def decode(
+        cls, data: bytes | bytearray | memoryview, *, max_items: int = DEFAULT_MAX_ITEMS
+    ) -> Message:
         """Decode a body (no type tag); every byte must be used.
 
-        Bad bytes raise a :class:`DecodeError`; anything but a bytes-like object
-        (a ``str``, ``None``, an ``int``...) is a programming error and raises a
-        plain ``TypeError``.
+        Bad bytes raise a :class:`DecodeError`; more than ``max_items`` array
+        items (nested arrays counted) a :class:`TooManyItemsError`.  Anything
+        but a bytes-like object (a ``str``, ``None``, an ``int``...) is a
+        programming error and raises a plain ``TypeError``.
         """
         buf = data if type(data) is bytes else as_buffer(data, f"{cls.__name__}.decode")
-        try:
-            obj, off = cls._wk_fast_read(buf, 0)
-            if off == len(buf):
-                return obj
-        except Exception:
-            pass
-        return cls._wk_careful_decode(buf, 0)
+        # The fast path does not count items: it runs only where it cannot pass the
+        # bound (items of the fast path take a byte each at least).
+        if len(buf) <= max_items:
+            try:
+                obj, off = cls._wk_fast_read(buf, 0)
+                if off == len(buf):
+                    return obj
+            except Exception:
+                pass
+        return cls._wk_careful_decode(buf, 0, max_items)
 
     @classmethod
-    def _wk_careful_decode(cls, buf: bytes, start: int) -> Message:
-        r = Reader(buf, start, cls.__name__)
+    def _wk_careful_decode(
+        cls, buf: bytes, start: int, max_items: int = DEFAULT_MAX_ITEMS
+    ) -> Message:
+        r = Reader(buf, start, cls.__name__, max_items)
         obj = cls._wk_careful_read(r, cls.__name__)
         if r.pos != len(buf):
             r.fail(
@@ -307,17 +330,25 @@ class Message(metaclass=MessageMeta):
     @classmethod
     def _wk_careful_read(cls, r: Reader, path: str) -> Message:
         obj = object.__new__(cls)
+        outer = r.scope
+        r.scope = scope = {}  # what references, conditions and raw constructs see
         for info in cls._wk_fields:
-            object.__setattr__(obj, info.name, info.field.read(r, f"{path}.{info.name}"))
+            value = info.field.read(r, f"{path}.{info.name}")
+            scope[info.name] = value
+            object.__setattr__(obj, info.name, value)
+        r.scope = outer
         return obj
 
     @classmethod
     def _wk_careful_write(cls, msg: Message, out: bytearray, path: str) -> None:
+        derived = cls._wk_derived
         for info in cls._wk_fields:
             try:
                 value = getattr(msg, info.name)
             except AttributeError:
                 raise MissingFieldError("missing field", path=f"{path}.{info.name}") from None
+            if derived and info.name in derived:
+                value = _derived_value(msg, info, derived[info.name], value, path)
             info.field.write(value, out, f"{path}.{info.name}")
 
     def to_dict(self) -> dict[str, Any]:
@@ -355,9 +386,19 @@ def _install(cls: Any) -> None:
     cls.__init__ = _make_init(cls, infos)
     cls.__eq__ = _make_eq(infos)
     cls.__repr__ = _make_repr(infos)
-    cls.construct = construct.Struct(*(f.name / f.field.to_construct() for f in infos))
+    cls.construct = construct.Struct(*(f.name / _construct_of(cls, f) for f in infos))
     cls._wk_fast_read = staticmethod(_make_fast_read(cls, infos))
     cls._wk_fast_write = staticmethod(_make_fast_write(cls, infos))
+
+
+def _construct_of(cls: Any, info: FieldInfo) -> Any:
+    """A field's construct; a derived count is a ``Rebuild`` from its data's length."""
+    con = info.field.to_construct()
+    ref = cls._wk_derived.get(info.name)
+    if ref is not None:
+        field, name = ref.field, ref.name
+        con = construct.Rebuild(con, lambda ctx: field.length_of(ctx[name], name))  # type: ignore[attr-defined]
+    return con
 
 
 def _make_init(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
@@ -431,8 +472,12 @@ def run_struct(run: list[FieldInfo], prefix: str = "") -> Any:
 
 def _make_fast_read(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
     g = Gen()
+    if not cls._wk_fast_decodes:
+        g.emit("raise IndexError  # a field decodes carefully only")
+        return g.build("def fast_read(buf, off):", "fast_read", f"<wirekit {cls.__name__} read>")
     g.emit("_n = len(buf)")
     names = {f.name: f"v_{f.name}" for f in infos}
+    g.scope = names  # earlier fields, for references and conditions
     for run in _runs(infos):
         if isinstance(run[0].field, Scalar):
             st = run_struct(run)
@@ -465,6 +510,7 @@ def _emit_write(g: Gen, infos: tuple[FieldInfo, ...], lead: Any = None) -> None:
     ``(struct code, value)`` written first (the type tag), folded into the first
     scalar run's struct when the byte orders allow it."""
     runs = _runs(infos)
+    _emit_derived(g, infos)
     if lead is not None:
         code, value = lead
         first = runs[0] if runs else None
@@ -480,19 +526,131 @@ def _emit_write(g: Gen, infos: tuple[FieldInfo, ...], lead: Any = None) -> None:
             args = [_scalar_arg(g, f) for f in run]
             g.emit(f"out += {g.const(run_struct(run).pack, 'pk')}({', '.join(args)})")
         else:
-            run[0].field.gen_write(g, f"o.{run[0].name}")
+            run[0].field.gen_write(g, g.scope[run[0].name])
+
+
+def _emit_derived(g: Gen, infos: tuple[FieldInfo, ...]) -> None:
+    """Set ``g.scope`` (field name -> expression) and compute derived counts first."""
+    g.scope = {f.name: f"o.{f.name}" for f in infos}
+    if not infos:
+        return
+    derived = _derived_map(infos)
+    if not derived:
+        return
+    for name, ref in derived.items():
+        info = next(f for f in infos if f.name == name)
+        fn = g.const(_deriver(info, ref), "derive")
+        g.emit(f"d_{name} = {fn}(o)")
+        g.scope[name] = f"d_{name}"
 
 
 def _scalar_arg(g: Gen, f: FieldInfo) -> str:
     pre = f.field.pre  # type: ignore[attr-defined]
+    expr = g.scope.get(f.name, f"o.{f.name}")
     if pre is None:
-        return f"o.{f.name}"
+        return expr
     if isinstance(f.field, Bool):
         # inline the identity test: a call per bool costs more than the pack itself
         t = g.tmp("b")
         slow = g.const(pre, "pre")  # refuses non-bools with the careful path's message
-        return f"(1 if ({t} := o.{f.name}) is True else 0 if {t} is False else {slow}({t}))"
-    return f"{g.const(pre, 'pre')}(o.{f.name})"
+        return f"(1 if ({t} := {expr}) is True else 0 if {t} is False else {slow}({t}))"
+    return f"{g.const(pre, 'pre')}({expr})"
+
+
+# --------------------------------------------------------------------------
+# counts and lengths derived from the data (``Array(item, count="n")``)
+# --------------------------------------------------------------------------
+
+
+def _derive_counts(
+    name: str, inherited: list[FieldInfo], new: list[tuple[str, Field, Any]]
+) -> tuple[list[tuple[str, Field, Any]], list[FieldInfo]]:
+    """Check every length reference and give each referenced field the default ``None``."""
+    order = [f.name for f in inherited] + [n for n, _, _ in new]
+    fields = {f.name: f.field for f in inherited} | {n: f for n, f, _ in new}
+    referenced: dict[str, str] = {}
+    for fname in order:
+        ref = fields[fname].ref
+        if ref is None:
+            continue
+        if ref not in fields or order.index(ref) >= order.index(fname):
+            raise SchemaError(
+                f"{name}.{fname}: its length comes from {ref!r}, which is not an earlier "
+                f"field of {name}"
+            )
+        target = fields[ref]
+        if not isinstance(target, (Int, VarUInt)):
+            raise SchemaError(
+                f"{name}.{fname}: its length comes from {ref!r}, which is "
+                f"{target.type_name()}, not an integer field"
+            )
+        if ref in referenced:
+            raise SchemaError(
+                f"{name}.{fname}: {ref!r} already gives the length of {referenced[ref]!r}; "
+                "a count field serves one field"
+            )
+        referenced[ref] = fname
+    if not referenced:
+        return new, inherited
+    for i, info in enumerate(inherited):
+        if info.name in referenced:
+            inherited[i] = dataclasses.replace(info, default=None)
+    out = []
+    for fname, field, default in new:
+        if fname in referenced:
+            if default is not MISSING and default is not None:
+                raise SchemaError(
+                    f"{name}.{fname}: derived from {referenced[fname]!r} on encode, so it takes "
+                    f"no default (got {default!r})"
+                )
+            default = None
+        out.append((fname, field, default))
+    return out, inherited
+
+
+def _derived_map(infos: Any) -> dict[str, FieldInfo]:
+    """Referenced field name -> the field (info) whose data gives its value."""
+    return {f.field.ref: f for f in infos if f.field.ref is not None}
+
+
+def _derived_value(msg: Any, info: FieldInfo, ref: FieldInfo, value: Any, path: str) -> int:
+    """The value written for the count field ``info``: the length of ``ref``'s data.
+
+    ``None`` (the default) takes it; a number that disagrees is an EncodeError.
+    """
+    try:
+        data = getattr(msg, ref.name)
+    except AttributeError:
+        raise MissingFieldError("missing field", path=f"{path}.{ref.name}") from None
+    n: int = ref.field.length_of(data, f"{path}.{ref.name}")  # type: ignore[attr-defined]
+    hi = getattr(info.field, "hi", (1 << 64) - 1)
+    if n > hi:
+        raise EncodeError(
+            f"{n} {_unit(ref)} do not fit the {info.name} field ({info.type_name}, max {hi})",
+            path=f"{path}.{ref.name}",
+        )
+    if value is None:
+        return n
+    if value.__class__ is not int or value != n:
+        raise EncodeError(
+            f"{value!r} disagrees with {ref.name} ({n} {_unit(ref)}); leave it None and "
+            "it is derived on encode",
+            path=f"{path}.{info.name}",
+        )
+    return n
+
+
+def _unit(ref: FieldInfo) -> str:
+    return "bytes" if hasattr(ref.field, "prefix") else "items"
+
+
+def _deriver(info: FieldInfo, ref: FieldInfo) -> Callable[[Any], int]:
+    """The fast path's :func:`_derived_value` (its errors only send to the careful path)."""
+
+    def derive(o: Any) -> int:
+        return _derived_value(o, info, ref, getattr(o, info.name), "")
+
+    return derive
 
 
 def _make_fast_write(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
@@ -509,6 +667,7 @@ def tagged_encoder(cls: Any, tag_struct: Any, tag: int) -> Any:
     g = Gen()
     code = tag_struct.format.lstrip("<>!=@")
     if len(runs) == 1 and _tag_folds(tag_struct.size, runs[0]):
+        _emit_derived(g, infos)
         args = [str(tag)] + [_scalar_arg(g, f) for f in runs[0]]
         g.emit(f"return {g.const(run_struct(runs[0], prefix=code).pack, 'pk')}({', '.join(args)})")
     else:

@@ -13,6 +13,7 @@ import struct
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from ._engine import DEFAULT_MAX_ITEMS
 from .errors import EncodeError, SchemaError, TruncatedError, UnknownTagError
 from .message import Message, as_buffer, tagged_encoder
 
@@ -29,12 +30,21 @@ class Protocol:
     """
 
     def __init__(
-        self, name: str, messages: Iterable[type[Message]] = (), *, tag_width: int = 1
+        self,
+        name: str,
+        messages: Iterable[type[Message]] = (),
+        *,
+        tag_width: int = 1,
+        max_items: int = DEFAULT_MAX_ITEMS,
     ) -> None:
         if tag_width not in (1, 2):
             raise SchemaError(f"tag_width must be 1 (u8) or 2 (u16), not {tag_width!r}")
+        if not isinstance(max_items, int) or isinstance(max_items, bool) or max_items < 0:
+            raise SchemaError(f"max_items must be a non-negative int, not {max_items!r}")
         self.name = name
         self.tag_width = tag_width
+        #: array items one decoded message may hold, nested arrays counted
+        self.max_items = max_items
         self._tag_struct = struct.Struct(">B" if tag_width == 1 else ">H")
         self._by_tag: dict[int, type[Message]] = {}
         self._by_name: dict[str, type[Message]] = {}
@@ -113,6 +123,8 @@ class Protocol:
         bytes-like object is a programming error: a plain ``TypeError``.
         """
         buf = data if type(data) is bytes else as_buffer(data, "Protocol.decode")
+        if len(buf) > self.max_items:  # the fast path does not count items
+            return self._careful_decode(buf)
         try:
             if self.tag_width == 1:
                 obj, off = self._readers[buf[0]](buf, 1)
@@ -142,7 +154,7 @@ class Protocol:
                 f"known: {known}",
                 offset=0,
             )
-        return cls._wk_careful_decode(buf, tw)
+        return cls._wk_careful_decode(buf, tw, self.max_items)
 
     # introspection ----------------------------------------------------------
     def fixed_sizes(self) -> dict[int, int]:
@@ -186,13 +198,16 @@ class Protocol:
 
 
 def describe_message(cls: type[Message], tag_width: int = 0) -> list[dict[str, Any]]:
-    """Rows ``{message, tag, field, type, python_type, size, offset, default}``.
+    """Rows ``{message, tag, field, type, python_type, size, offset, required, default,
+    derived_from}``.
 
     ``size`` is the field's size in bytes or ``"variable"``; ``offset`` is its
     fixed byte offset in the encoded message (tag included) or ``None``.
     """
     rows = []
+    derived = cls._wk_derived
     for f in cls.fields():
+        ref = derived.get(f.name)
         rows.append(
             {
                 "message": cls.__name__,
@@ -204,6 +219,8 @@ def describe_message(cls: type[Message], tag_width: int = 0) -> list[dict[str, A
                 "offset": None if f.offset is None else f.offset + tag_width,
                 "required": f.required,
                 "default": None if f.required else repr(f.default),
+                # a count/length written from the data of another field
+                "derived_from": None if ref is None else ref.name,
             }
         )
     return rows

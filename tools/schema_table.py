@@ -40,6 +40,12 @@ def _tag_of(cls: type[Message]) -> str:
     return tag_text(char if char is not None else cls.TAG)
 
 
+def _row_cell(key: str, row: dict) -> str:
+    if key == "default" and row.get("derived_from"):
+        return f"(derived: len {row['derived_from']})"
+    return _cell(key, row[key])
+
+
 def render_schema(protocol: Protocol) -> str:
     """One block per message: tag, name, size, docstring, then its fields as a table."""
     tw = protocol.tag_width
@@ -60,7 +66,7 @@ def render_schema(protocol: Protocol) -> str:
         mine = [r for r in rows if r["message"] == cls.__name__]
         table = [[title for _, title in _COLUMNS]]
         table.append(["0", "(tag)", f"u{8 * tw}", str(tw), "int", _tag_of(cls)])
-        table += [[_cell(k, r[k]) for k, _ in _COLUMNS] for r in mine]
+        table += [[_row_cell(k, r) for k, _ in _COLUMNS] for r in mine]
         widths = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
         for row in table:
             lines.append(

@@ -14,12 +14,14 @@ from wirekit.protocol_spec import (
     Array,
     BadEnumValueError,
     Bytes,
+    CString,
     EncodeError,
     Enum,
     FixedBytes,
     Flags,
     Float,
     Int,
+    Message,
     Optional,
     Protocol,
     Raw,
@@ -53,7 +55,14 @@ from wirekit.protocol_spec._engine import Reader
 from wirekit.protocol_spec.example import ErrorCode, Feature, Position, SensorKind
 
 from .checks import assert_decode_error
-from .strategies import assert_roundtrip, message_class, message_with, plain, strategy_for
+from .strategies import (
+    RAW_CSTRING,
+    assert_roundtrip,
+    message_class,
+    message_with,
+    plain,
+    strategy_for,
+)
 
 
 class Color(enum.Enum):  # a plain Enum, not an IntEnum
@@ -66,6 +75,13 @@ class FakeStr:
 
     def encode(self, encoding="utf-8"):
         return b"fake"
+
+
+class Param(Message):
+    """A PostgreSQL startup parameter: two C strings (the list ends with a NUL)."""
+
+    name: CString()
+    value: CString()
 
 
 class Wide(enum.IntFlag):
@@ -134,6 +150,20 @@ FIELDS = {
     "nested": Position,
     "raw Int24ub": Raw(construct.Int24ub),
     "raw Int24sb": construct.Int24sb,
+    "cstring": CString(),
+    "cstring(iso8859-1, max 5)": CString("latin-1", max_length=5),
+    "cstring(ascii)": CString("ascii"),
+    "bytes(i32, null=-1)": Bytes(i32, null=-1),
+    "bytes(i16)": Bytes(i16),
+    "string(i16, null=-1)": String(i16, null=-1),
+    "string(u8, null=255)": String(u8, null=255),
+    "array(i16, null=-1) of u8": Array(u8, count=i16, null=-1),
+    "array(i32, null=-1) of bytes(i32, null=-1)": Array(Bytes(i32, null=-1), count=i16, null=-1),
+    "array of cstring": Array(CString(), count=u8),
+    "array of raw cstring": Array(RAW_CSTRING, count=u8),
+    "array until NUL of Param": Array(Param, until=b"\0"),
+    "array until ffff of u16": Array(u16, until=b"\xff\xff"),
+    "array until NUL of cstring": Array(CString(), until=b"\0"),
 }
 
 
@@ -472,7 +502,13 @@ BAD_DECLARATIONS = {
     "Float(32, byteorder='network')": lambda: Float(32, byteorder="network"),
     "Float(64, byteorder='BIG')": lambda: Float(64, byteorder="BIG"),
     "FixedBytes(0)": lambda: FixedBytes(0),
-    "Bytes(i8)": lambda: Bytes(i8),
+    "Bytes(u8, null=-1)": lambda: Bytes(u8, null=-1),
+    "Bytes(i8, null=200)": lambda: Bytes(i8, null=200),
+    "Bytes(u8, null=5)": lambda: Bytes(u8, null=5),
+    "Bytes('n', null=-1)": lambda: Bytes("n", null=-1),
+    "Bytes('not a name')": lambda: Bytes("not a name"),
+    "Bytes(rest=True, null=-1)": lambda: Bytes(rest=True, null=-1),
+    "String(u8, rest=True)": lambda: String(u8, rest=True),
     "String(f32)": lambda: String(f32),
     "Enum(int)": lambda: Enum(int),
     "Enum(SensorKind, f32)": lambda: Enum(SensorKind, f32),
@@ -483,8 +519,14 @@ BAD_DECLARATIONS = {
     "Flags(Feature, i8)": lambda: Flags(Feature, i8),
     "Array(u8, count=u8, length=2)": lambda: Array(u8, count=u8, length=2),
     "Array(u8, length=-1)": lambda: Array(u8, length=-1),
-    "Array(u8, count=i16)": lambda: Array(u8, count=i16),
-    "Array(Array(u8, length=0))": lambda: Array(Array(u8, length=0)),
+    "Array(u8, count='n', null=-1)": lambda: Array(u8, count="n", null=-1),
+    "Array(u8, length=2, null=-1)": lambda: Array(u8, length=2, null=-1),
+    "Array(u8, until=b'')": lambda: Array(u8, until=b""),
+    "Array(u8, until='x')": lambda: Array(u8, until="x"),
+    "Array(u8, rest=True, count=u8)": lambda: Array(u8, count=u8, rest=True),
+    "Array(Bytes(rest=True))": lambda: Array(Bytes(rest=True)),
+    "Array(Bytes('n'))": lambda: Array(Bytes("n")),
+    "Optional(Bytes('n'))": lambda: Optional(Bytes("n")),
     "Array(int)": lambda: Array(int),
     "Optional('u8')": lambda: Optional("u8"),
     "Optional(Optional(u8))": lambda: Optional(Optional(u8)),
