@@ -342,7 +342,7 @@ class Array(Field):
         if self.until is not None:
             return _Terminated(self.until, item)
         if self.count is None:
-            return construct.GreedyRange(item)
+            return _Terminated(None, item)  # not GreedyRange: it drops a cut last item
         if self.null is not None:
             return NullPrefixed(
                 self.count.to_construct(), self.null, lambda n: construct.Array(n, item), len
@@ -363,18 +363,18 @@ def _check_inner(inner: Field, what: str) -> None:
 
 
 class _Terminated(construct.Subconstruct):
-    """construct form of ``Array(item, until=...)``."""
+    """construct form of ``Array(item, until=...)`` (``term=None``: ``rest=True``)."""
 
-    def __init__(self, term: bytes, subcon: Any) -> None:
+    def __init__(self, term: bytes | None, subcon: Any) -> None:
         super().__init__(subcon)
         self.term = term
 
     def _parse(self, stream, context, path):
         items = []
-        k = len(self.term)
+        k = 1 if self.term is None else len(self.term)
         while True:
             pos = construct.stream_tell(stream, path)
-            if stream.read(k) == self.term:
+            if stream.read(k) == (b"" if self.term is None else self.term):
                 return items
             construct.stream_seek(stream, pos, 0, path)
             items.append(self.subcon._parsereport(stream, context, path))
@@ -384,7 +384,8 @@ class _Terminated(construct.Subconstruct):
     def _build(self, obj, stream, context, path):
         for x in obj:
             self.subcon._build(x, stream, context, path)
-        construct.stream_write(stream, self.term, len(self.term), path)
+        if self.term is not None:
+            construct.stream_write(stream, self.term, len(self.term), path)
         return obj
 
     def _sizeof(self, context, path):

@@ -94,6 +94,37 @@ def check_decode(proto: Protocol, data: bytes) -> Message | None:
     return expected
 
 
+def check_encode(proto: Protocol, msg: Message) -> bytes | None:
+    """Encode ``msg`` every way: the careful writer decides, the fast writers never
+    accept what it refuses, and whatever is accepted decodes and re-encodes alike."""
+    cls = type(msg)
+    tag = cls.TAG.to_bytes(proto.tag_width, "big")
+    try:
+        careful = tag + careful_encode(cls, msg)
+    except EncodeError as exc:
+        careful, error = None, exc
+    fast = bytearray()
+    try:
+        cls._wk_fast_write(msg, fast)
+    except Exception:  # noqa: BLE001 - the fast path may fail any way
+        fast = None
+    if fast is not None:
+        assert careful is not None, f"fast path encoded {msg!r} that the careful writer refuses"
+        assert tag + bytes(fast) == careful
+    for encode in (proto.encode, lambda m: tag + m.encode()):
+        try:
+            wire = encode(msg)
+        except EncodeError as exc:
+            assert careful is None, f"{exc!r} where the careful writer succeeded"
+            assert (type(exc), exc.path, str(exc)) == (type(error), error.path, str(error))
+            continue
+        assert careful is not None, f"encoded {msg!r} that the careful writer refuses: {error}"
+        assert wire == careful
+        back = check_decode(proto, wire)
+        assert proto.encode(back) == wire
+    return careful
+
+
 _TAGS = st.sampled_from([m.TAG for m in EXAMPLE.messages])
 
 

@@ -4,6 +4,8 @@ terminators, the rest of the frame, and the decoder's max_items bound."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wirekit.protocol_spec import (
     Array,
@@ -26,7 +28,8 @@ from wirekit.protocol_spec import (
 )
 
 from .checks import assert_decode_error
-from .strategies import assert_roundtrip
+from .strategies import assert_roundtrip, messages_of
+from .test_fuzz import ANYTHING, _mutate, check_decode, check_encode
 
 
 class Question(Message):
@@ -294,3 +297,33 @@ def test_max_items_default_refuses_a_hostile_count_of_empty_items():
     with pytest.raises(TooManyItemsError, match="more than 1000000"):
         Many.decode(b"\xff\xff\xff\xff")
     assert Many.decode(b"\x00\x00\x00\x03").items == [Nothing()] * 3
+
+
+# ------------------------------------------------------------------ differential fuzz
+
+LENGTH_FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@LENGTH_FUZZ
+@given(cls=st.sampled_from(LENGTHS.messages), body=st.binary(max_size=40))
+def test_random_bodies(cls, body):
+    check_decode(LENGTHS, bytes([cls.TAG]) + body)
+
+
+@LENGTH_FUZZ
+@given(data=st.data())
+def test_mutated_and_truncated_encodings(data):
+    cls = data.draw(st.sampled_from(LENGTHS.messages))
+    wire = LENGTHS.encode(data.draw(messages_of(cls)))
+    check_decode(LENGTHS, _mutate(data.draw, bytearray(wire)))
+    check_decode(LENGTHS, wire[: data.draw(st.integers(0, len(wire) - 1))])
+
+
+@LENGTH_FUZZ
+@given(data=st.data())
+def test_arbitrary_values_encode_alike(data):
+    cls = data.draw(st.sampled_from(LENGTHS.messages))
+    msg = data.draw(messages_of(cls))
+    for name in data.draw(st.lists(st.sampled_from([f.name for f in cls.fields()]), max_size=2)):
+        setattr(msg, name, data.draw(st.one_of(ANYTHING, st.integers(-2, 5)), label=name))
+    check_encode(LENGTHS, msg)
