@@ -158,3 +158,202 @@ def bench(quick: bool, as_json: bool, only: str | None, repeat: int | None) -> N
     click.echo(records_to_json(records) if as_json else format_report(records, settings))
     if missed(records) and not quick:
         raise click.exceptions.Exit(1)
+
+
+_CAPTURE_FORMAT_HELP = (
+    "Input format: auto (pcap, pcapng or hex dump, by content), pcap, pcapng, hex, "
+    "or raw (a file of one direction's bytes)."
+)
+
+
+def _capture_filters(func):  # type: ignore[no-untyped-def]
+    """The options `decode` and `streams` share: format, roles, filters."""
+    for opt in reversed(
+        [
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(_capture_formats()),
+                default="auto",
+                help=_CAPTURE_FORMAT_HELP,
+            ),
+            click.option(
+                "--server-port",
+                "server_ports",
+                type=click.IntRange(1, 65535),
+                multiple=True,
+                help="The server's port, when the capture has no SYN (repeatable; the spec's"
+                " port counts too).",
+            ),
+            click.option(
+                "--port",
+                "ports",
+                type=click.IntRange(0, 65535),
+                multiple=True,
+                help="Only connections with this port (repeatable).",
+            ),
+            click.option(
+                "--host",
+                "hosts",
+                multiple=True,
+                metavar="ADDR",
+                help="Only connections with this IP address (repeatable).",
+            ),
+            click.option(
+                "--connection",
+                "connections",
+                type=click.IntRange(min=1),
+                multiple=True,
+                help="Only connection number N (repeatable; numbered in capture order).",
+            ),
+            click.option(
+                "--direction",
+                type=click.Choice(["client", "server"]),
+                default="client",
+                help="Hex dumps and raw files: whose bytes they are (default client).",
+            ),
+        ]
+    ):
+        func = opt(func)
+    return func
+
+
+def _capture_formats() -> tuple[str, ...]:
+    from .capture import FORMATS
+
+    return FORMATS
+
+
+def _check_hosts(hosts: tuple[str, ...]) -> None:
+    import socket
+
+    for h in hosts:
+        for family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                socket.inet_pton(family, h)
+                break
+            except OSError:
+                continue
+        else:
+            raise OptionError("--host", f"not an IP address: {h!r}")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--spec", default=None, metavar="SPEC", help=_SPEC_HELP)
+@click.option("--framing", default=None, metavar="F", help=FRAMING_HELP)
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one record per line.")
+@click.option("--raw", is_flag=True, help="Frames (hex), not messages: no message decoding.")
+@click.option(
+    "--no-resync", is_flag=True, help="After a gap or framing error, stop that direction."
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Decode several inputs in parallel processes (output of each kept together).",
+)
+@_capture_filters
+def decode(
+    inputs: tuple[str, ...],
+    spec: str | None,
+    framing: str | None,
+    as_json: bool,
+    raw: bool,
+    no_resync: bool,
+    jobs: int,
+    fmt: str,
+    server_ports: tuple[int, ...],
+    ports: tuple[int, ...],
+    hosts: tuple[str, ...],
+    connections: tuple[int, ...],
+    direction: str,
+) -> None:
+    """Decode captured traffic: every message of every TCP connection, in order.
+
+    INPUT is a pcap or pcapng capture, a hex dump, a raw stream file (--format
+    raw) or - for stdin (`tcpdump -w - | wirekit decode - --json` works live).
+    TCP is reassembled per connection and direction; lost bytes are reported as
+    gap records at their stream offset, frames they hit as damaged records, and
+    decoding goes on.  One line per record (--json: JSON Lines with a "kind" of
+    message, frame, gap, damaged, resync or error); a summary per input goes to
+    stderr.
+
+    Exit status: 0 everything decoded; 1 some record is a gap, damaged frame,
+    resync or error; 2 usage error; 3 an input is missing, not a capture, or
+    truncated/corrupt (records before the damage are printed first); 4 an
+    internal error (a wirekit bug, reported in one line).
+    """
+    from .capture.run import DecodeOptions, decode_inputs
+    from .cli_util import resolve_framing
+
+    loaded = _spec(spec)
+    _check_hosts(hosts)
+    dirs = ("client", "server")
+    framings = {d: resolve_framing(loaded, d, framing) for d in dirs}
+    protocols = {d: None if raw else loaded.protocol(d) for d in dirs}  # type: ignore[arg-type]
+    roles = set(server_ports)
+    if loaded.port is not None:
+        roles.add(loaded.port)
+    opts = DecodeOptions(
+        framing=framings,
+        protocols=protocols,
+        as_json=as_json,
+        resync=not no_resync,
+        fmt=fmt,
+        server_ports=sorted(roles),
+        ports=ports,
+        hosts=hosts,
+        connections=connections,
+        direction=direction,
+    )
+    try:
+        status = decode_inputs(list(inputs), opts, jobs=jobs)
+    except BrokenPipeError:  # `| head`: the reader is gone, stop quietly
+        sys.stderr.close()
+        status = 0
+    except Exception as exc:  # a wirekit bug: still one line, never a traceback
+        raise _InternalError(f"internal error ({type(exc).__name__}): {one_line(exc)}") from exc
+    raise click.exceptions.Exit(status)
+
+
+class _InternalError(click.ClickException):
+    exit_code = 4
+
+
+@main.command()
+@click.argument("source", metavar="INPUT")
+@click.option("--out", "out_dir", required=True, metavar="DIR", help="Directory to write.")
+@_capture_filters
+def streams(
+    source: str,
+    out_dir: str,
+    fmt: str,
+    server_ports: tuple[int, ...],
+    ports: tuple[int, ...],
+    hosts: tuple[str, ...],
+    connections: tuple[int, ...],
+    direction: str,
+) -> None:
+    """Export each connection's reassembled bytes per direction, with a gap map.
+
+    Writes DIR/conn<N>-client.bin and DIR/conn<N>-server.bin (the bytes
+    received, in stream order; lost bytes are not filled in) and DIR/streams.json:
+    per connection its endpoints and, per direction, the file, byte count, how it
+    ended and its gaps (stream offset, length, and the file offset where they
+    sit).  Exit status: 0 no gaps, 1 gaps, 3 unreadable or damaged input.
+    """
+    from .capture.run import streams_command
+
+    _check_hosts(hosts)
+    kw = {
+        "fmt": fmt,
+        "server_ports": server_ports,
+        "ports": ports,
+        "hosts": hosts,
+        "connections": connections,
+        "direction": direction,
+    }
+    status = streams_command(source, out_dir, kw, lambda line: click.echo(line, err=True))
+    raise click.exceptions.Exit(status)
