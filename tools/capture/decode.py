@@ -135,14 +135,13 @@ class _Direction:
         self.conn = stream.connection.id
         self.dirname = stream.direction
         self.dead = False
+        make: Any = codec.StreamDecoder
         if _CONTRACT:
-            self.dec = codec.StreamDecoder(  # type: ignore[call-arg]
-                framing, protocol, synced=stream.synced, resync=resync
-            )
+            self.dec = make(framing, protocol, synced=stream.synced, resync=resync)
         else:
             if isinstance(framing, list):  # a framing sequence needs the contract
                 framing = framing[-1].framing
-            self.dec = codec.StreamDecoder(_framer(framing))
+            self.dec = make(_framer(framing))
 
     # ------------------------------------------------------------ driving
     def feed(self, data: bytes, ts: int, out: list[Record]) -> None:
