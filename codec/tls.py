@@ -15,7 +15,14 @@ import ssl
 
 from .transport_errors import ConnectionBroken, PlaintextBeforeTLS, TLSError, TransportTimeout
 
-__all__ = ["check_context", "wrap_socket", "tls_error", "refuse_plaintext"]
+__all__ = [
+    "check_context",
+    "start_tls",
+    "handshake",
+    "wrap_socket",
+    "tls_error",
+    "refuse_plaintext",
+]
 
 
 def check_context(context: object, *, server_side: bool) -> ssl.SSLContext:
@@ -51,30 +58,20 @@ def tls_error(
     return TLSError(str(exc), operation=operation, peer=peer)
 
 
-def wrap_socket(
+def start_tls(
     sock: socket.socket,
     context: ssl.SSLContext,
     *,
     server_side: bool,
     server_hostname: str | None = None,
-    timeout: float | None = None,
 ) -> ssl.SSLSocket:
-    """Start TLS on the connected blocking ``sock`` and finish the handshake
-    within ``timeout`` seconds (``None``: no limit).
-
-    The returned :class:`ssl.SSLSocket` takes over the file descriptor (``sock``
-    is detached); on failure it is closed and a :class:`TLSError`,
-    :class:`TransportTimeout` or :class:`ConnectionBroken` is raised from the
-    ``ssl`` error.  A client context with ``check_hostname`` needs
-    ``server_hostname``.
-    """
+    """Wrap the connected ``sock`` without doing the handshake yet (see
+    :func:`handshake`): the returned :class:`ssl.SSLSocket` takes over the file
+    descriptor (``sock`` is detached), so a server can register it -- to shut it
+    down from another thread -- before the handshake blocks."""
     check_context(context, server_side=server_side)
     try:
-        peer = sock.getpeername()
-    except OSError:
-        peer = None
-    try:
-        tls = context.wrap_socket(
+        return context.wrap_socket(
             sock,
             server_side=server_side,
             server_hostname=None if server_side else server_hostname,
@@ -83,6 +80,17 @@ def wrap_socket(
     except ValueError:
         sock.close()  # check_hostname without server_hostname: misuse, said by ssl
         raise
+
+
+def handshake(tls: ssl.SSLSocket, *, timeout: float | None = None) -> ssl.SSLSocket:
+    """Finish the TLS handshake within ``timeout`` seconds (``None``: no limit);
+    the socket is left in blocking mode.  On failure it is closed and a
+    :class:`TLSError`, :class:`TransportTimeout` or :class:`ConnectionBroken` is
+    raised from the ``ssl`` error."""
+    try:
+        peer = tls.getpeername() or None
+    except OSError:
+        peer = None
     try:
         tls.settimeout(timeout)
         tls.do_handshake()
@@ -94,6 +102,25 @@ def wrap_socket(
         tls.close()
         raise
     return tls
+
+
+def wrap_socket(
+    sock: socket.socket,
+    context: ssl.SSLContext,
+    *,
+    server_side: bool,
+    server_hostname: str | None = None,
+    timeout: float | None = None,
+) -> ssl.SSLSocket:
+    """Start TLS on the connected blocking ``sock`` and finish the handshake
+    within ``timeout`` seconds: :func:`start_tls` then :func:`handshake`.
+
+    The returned :class:`ssl.SSLSocket` takes over the file descriptor; on failure
+    it is closed.  A client context with ``check_hostname`` needs
+    ``server_hostname``.
+    """
+    tls = start_tls(sock, context, server_side=server_side, server_hostname=server_hostname)
+    return handshake(tls, timeout=timeout)
 
 
 def refuse_plaintext(trailing: bytes, *, offset: int | None = None, peer: object = None) -> None:

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from wirekit.codec.tls import check_context, refuse_plaintext, wrap_socket
+from wirekit.codec.tls import check_context, handshake, refuse_plaintext, start_tls, wrap_socket
 from wirekit.codec.transport_errors import (
     PlaintextBeforeTLS,
     TLSError,
@@ -83,3 +83,21 @@ def test_refuse_plaintext():
         refuse_plaintext(b"QUIT\r\n", offset=20, peer="x")
     assert info.value.length == 6 and info.value.offset == 20
     assert "STARTTLS" in str(info.value)
+
+
+def test_start_tls_then_handshake(tls_pair, no_leaks):
+    server_ctx, client_ctx = tls_pair
+    a, b = socket.socketpair()
+    result: list = []
+    t = threading.Thread(target=_serve_once, args=(server_ctx, b, result))
+    t.start()
+    tls = start_tls(a, client_ctx, server_side=False, server_hostname="localhost")
+    assert a.fileno() == -1 and tls.fileno() >= 0  # the fd moved, nothing sent yet
+    assert tls.version() is None  # no handshake yet
+    with pytest.raises(ValueError):
+        tls.getpeercert()
+    with handshake(tls, timeout=5):
+        tls.sendall(b"again")
+        assert tls.recv(5) == b"again"
+    t.join(5)
+    assert result == ["ok"]
