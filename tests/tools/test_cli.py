@@ -198,9 +198,14 @@ def test_bench_json_only_one_group(tiny_bench):
 
 
 def test_bench_only_a_group_without_benchmarks_is_a_usage_error():
-    result = CliRunner().invoke(main, ["bench", "--quick", "--only", "capture"])
+    from wirekit.tools.bench.registry import GROUPS, registered
+
+    empty = [g for g in GROUPS if g not in registered()]
+    if not empty:
+        pytest.skip("every benchmark group has a benchmark registered")
+    result = CliRunner().invoke(main, ["bench", "--quick", "--only", empty[0]])
     assert result.exit_code == 2
-    assert "no benchmark is registered for group 'capture'" in result.output
+    assert f"no benchmark is registered for group {empty[0]!r}" in result.output
 
 
 def test_bench_full_run_exits_1_when_a_target_is_missed(monkeypatch):

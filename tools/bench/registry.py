@@ -39,6 +39,7 @@ BENCH_MODULES = (
     "wirekit.tools.bench.schema",
     "wirekit.tools.bench.deframe",
     "wirekit.tools.bench.messages",
+    "wirekit.tools.bench.capture",
 )
 
 

@@ -44,6 +44,10 @@ __all__ = [
     "DecodeStats",
     "decode_records",
     "decode_batches",
+    "decode_items",
+    "Run",
+    "run_json",
+    "run_text",
     "record_json",
     "record_text",
     "KINDS",
@@ -82,6 +86,27 @@ class Record:
     def name(self) -> str | None:
         """The message class name (``message`` records)."""
         return None if self.message is None else type(self.message).__name__
+
+
+class Run:
+    """Consecutive ``message`` or ``frame`` records of one direction decided by one
+    packet, kept compact: ``items`` are ``(offset, length, header, value)`` tuples
+    (``value``: the message, or the frame body).  :meth:`records` expands them."""
+
+    __slots__ = ("kind", "timestamp_ns", "connection", "direction", "items")
+
+    def __init__(self, kind: str, ts: int, connection: int, direction: str, items: list) -> None:
+        self.kind = kind
+        self.timestamp_ns = ts
+        self.connection = connection
+        self.direction = direction
+        self.items = items
+
+    def records(self) -> list[Record]:
+        ts, c, d = self.timestamp_ns, self.connection, self.direction
+        if self.kind == "message":
+            return [Record("message", ts, c, d, o, n, v, header=h) for o, n, h, v in self.items]
+        return [Record("frame", ts, c, d, o, n, data=v, header=h) for o, n, h, v in self.items]
 
 
 @dataclass
@@ -144,20 +169,20 @@ class _Direction:
             self.dec = make(_framer(framing))
 
     # ------------------------------------------------------------ driving
-    def feed(self, data: bytes, ts: int, out: list[Record]) -> None:
+    def feed(self, data: bytes, ts: int, out: list) -> None:
         if not self.dead:
             self._run(self.dec.feed, data, ts, out)
 
-    def gap(self, n: int, ts: int, out: list[Record]) -> None:
+    def gap(self, n: int, ts: int, out: list) -> None:
         if not self.dead:
             self._run(self.dec.feed_gap, n, ts, out)
 
-    def eof(self, ts: int, out: list[Record]) -> None:
+    def eof(self, ts: int, out: list) -> None:
         if not self.dead:
             self._run(self.dec.feed_eof, None, ts, out)
             self.dead = True
 
-    def _run(self, method: Any, arg: Any, ts: int, out: list[Record]) -> None:
+    def _run(self, method: Any, arg: Any, ts: int, out: list) -> None:
         try:
             events = method() if arg is None else method(arg)
         except codec.FramingError as exc:  # the previous decoder raises framing errors
@@ -168,32 +193,19 @@ class _Direction:
             self._legacy_events(events, ts, out)
 
     # -------------------------------------------------- the receive contract
-    def _contract_events(self, events: list, ts: int, out: list[Record]) -> None:
+    def _contract_events(self, events: list, ts: int, out: list) -> None:
         conn, d = self.conn, self.dirname
         for ev in events:
             name = type(ev).__name__
             if name == "Messages":
-                for item in ev.items():
-                    f = item.frame
-                    out.append(
-                        Record(
-                            "message",
-                            ts,
-                            conn,
-                            d,
-                            f.offset,
-                            f.length,
-                            item.message,
-                            header=f.header,
-                        )
-                    )
+                fr = ev.frames.frames()
+                items = [
+                    (f.offset, f.length, f.header, m) for m, f in zip(ev.messages, fr, strict=True)
+                ]
+                out.append(Run("message", ts, conn, d, items))
             elif name == "Frames":
-                for f in ev:
-                    out.append(
-                        Record(
-                            "frame", ts, conn, d, f.offset, f.length, data=f.data, header=f.header
-                        )
-                    )
+                items = [(f.offset, f.length, f.header, f.data) for f in ev.frames()]
+                out.append(Run("frame", ts, conn, d, items))
             elif name == "Error":
                 out.append(
                     Record(
@@ -205,7 +217,7 @@ class _Direction:
             else:
                 self._gap_event(ev, ts, out)
 
-    def _gap_event(self, ev: Any, ts: int, out: list[Record]) -> None:
+    def _gap_event(self, ev: Any, ts: int, out: list) -> None:
         conn, d = self.conn, self.dirname
         name = type(ev).__name__
         if name == "DamagedFrame":
@@ -252,18 +264,16 @@ class _Direction:
             raise TypeError(f"unknown decoder event {ev!r}")
 
     # ------------------------------------------------- the previous decoder
-    def _legacy_events(self, events: list, ts: int, out: list[Record]) -> None:
+    def _legacy_events(self, events: list, ts: int, out: list) -> None:
         conn, d = self.conn, self.dirname
         proto = self.protocol
+        run: list = []
+        kind = "frame" if proto is None else "message"
         for ev in events:
             if type(ev) is codec.Frame:
                 length = ev.data_offset - ev.offset + len(ev.data)
                 if proto is None:
-                    out.append(
-                        Record(
-                            "frame", ts, conn, d, ev.offset, length, data=ev.data, header=ev.header
-                        )
-                    )
+                    run.append((ev.offset, length, ev.header, ev.data))
                     continue
                 raw = ev.header + ev.data if ev.header else ev.data
                 try:
@@ -275,12 +285,19 @@ class _Direction:
                         if exc.offset is not None and exc.offset < hl
                         else (ev.data_offset - hl)
                     )
+                    if run:
+                        out.append(Run(kind, ts, conn, d, run))
+                        run = []
                     out.append(
                         Record("error", ts, conn, d, ev.offset, length, error=exc.rebased(base))
                     )
                     continue
-                out.append(Record("message", ts, conn, d, ev.offset, length, msg, header=ev.header))
-            elif isinstance(ev, WirekitError):
+                run.append((ev.offset, length, ev.header, msg))
+                continue
+            if run:
+                out.append(Run(kind, ts, conn, d, run))
+                run = []
+            if isinstance(ev, WirekitError):
                 off = getattr(ev, "offset", None)
                 fatal = self.dec.state == "closed"
                 out.append(Record("error", ts, conn, d, off, None, error=ev, fatal=fatal))
@@ -288,25 +305,28 @@ class _Direction:
                     self.dead = True
             else:
                 self._gap_event(ev, ts, out)
+        if run:
+            out.append(Run(kind, ts, conn, d, run))
 
 
-def decode_batches(
+def decode_items(
     reader: StreamReader,
     *,
     framing: dict[str, Any],
     protocols: dict[str, Protocol | None],
     resync: bool = True,
     stats: DecodeStats | None = None,
-) -> Iterator[list[Record]]:
-    """:func:`decode_records` in batches: the records each stream event decided
-    (what one packet completed), for writers that flush per packet."""
+) -> Iterator[list[Record | Run]]:
+    """The engine under :func:`decode_records`: per stream event (what one packet
+    completed), a list of :class:`Record` and :class:`Run` items in stream order.
+    Writers consume runs whole (:func:`run_json`); see :func:`decode_records`."""
     st = stats if stats is not None else DecodeStats()
     counts = st.counts
     decoders: dict[Stream, _Direction] = {}
     seen: set[int] = set()
     try:
         for ev in reader:
-            out: list[Record] = []
+            out: list = []
             stream = ev.stream
             dd = decoders.get(stream)
             if dd is None:
@@ -335,11 +355,36 @@ def decode_batches(
                 dd.eof(ev.timestamp_ns, out)
                 del decoders[stream]
             if out:
-                for rec in out:
-                    counts[rec.kind] += 1
+                for item in out:
+                    if type(item) is Run:
+                        counts[item.kind] += len(item.items)
+                    else:
+                        counts[item.kind] += 1
                 yield out
     finally:
         st.reader = dict(reader.stats)
+
+
+def decode_batches(
+    reader: StreamReader,
+    *,
+    framing: dict[str, Any],
+    protocols: dict[str, Protocol | None],
+    resync: bool = True,
+    stats: DecodeStats | None = None,
+) -> Iterator[list[Record]]:
+    """:func:`decode_records` in batches: the records each stream event decided
+    (what one packet completed), for writers that flush per packet."""
+    for items in decode_items(
+        reader, framing=framing, protocols=protocols, resync=resync, stats=stats
+    ):
+        batch: list[Record] = []
+        for item in items:
+            if type(item) is Run:
+                batch += item.records()
+            else:
+                batch.append(item)  # type: ignore[arg-type]
+        yield batch
 
 
 def decode_records(
@@ -423,6 +468,33 @@ def record_json(rec: Record) -> str:
         f'{head},"error":{_dumps(_error_text(err))},'
         f'"error_type":"{type(err).__name__}","fatal":{"true" if rec.fatal else "false"}}}'
     )
+
+
+def run_json(run: Run) -> list[str]:
+    """The ``--json`` lines of a run (the same as :func:`record_json` of each of
+    its records, built without them)."""
+    pre = (
+        f'{{"kind":"{run.kind}","timestamp":"{_ts(run.timestamp_ns)}",'
+        f'"connection":{run.connection},"direction":"{run.direction}","offset":'
+    )
+    if run.kind == "frame":
+        return [
+            f'{pre}{o},"length":{n},"header":"{h.hex()}","data":"{v.hex()}"}}'
+            for o, n, h, v in run.items
+        ]
+    out = []
+    dumps = _dumps
+    for o, n, _h, v in run.items:
+        j = to_json(v)
+        out.append(
+            f'{pre}{o},"length":{n},"type":{dumps(j["type"])},"fields":{dumps(j["fields"])}}}'
+        )
+    return out
+
+
+def run_text(run: Run) -> list[str]:
+    """The default lines of a run (:func:`record_text` of each of its records)."""
+    return [record_text(r) for r in run.records()]
 
 
 def record_text(rec: Record) -> str:

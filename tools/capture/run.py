@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from wirekit.protocol_spec import Protocol
 
-from .decode import DecodeStats, decode_batches, record_json, record_text
+from .decode import DecodeStats, Run, decode_items, record_json, record_text, run_json, run_text
 from .errors import CaptureError
 from .streams import StreamReader, export_streams
 
@@ -78,16 +78,21 @@ def decode_input(path: str, opts: DecodeOptions, out: IO[str], err: Callable[[st
         **opts.limits,
     )
     stats = DecodeStats()
-    fmt = record_json if opts.as_json else record_text
+    one, many = (record_json, run_json) if opts.as_json else (record_text, run_text)
     write = out.write
     flush = out.flush
-    status = EXIT_OK
     try:
-        for batch in decode_batches(
+        for items in decode_items(
             reader, framing=opts.framing, protocols=opts.protocols, resync=opts.resync, stats=stats
         ):
-            write("\n".join([fmt(r) for r in batch]))
-            write("\n")
+            lines: list[str] = []
+            for item in items:
+                if type(item) is Run:
+                    lines += many(item)
+                else:
+                    lines.append(one(item))  # type: ignore[arg-type]
+            lines.append("")
+            write("\n".join(lines))
             flush()
     except CaptureError as exc:
         if stats.connections:  # something was decoded before the damage
@@ -95,9 +100,7 @@ def decode_input(path: str, opts: DecodeOptions, out: IO[str], err: Callable[[st
         err(f"Error: {' '.join(str(exc).split())}")
         return EXIT_INPUT
     err(stats.summary(path))
-    if not stats.clean:
-        status = EXIT_UNDECODED
-    return status
+    return EXIT_OK if stats.clean else EXIT_UNDECODED
 
 
 # --jobs: the options reach forked workers by inheritance (framers hold compiled
