@@ -11,7 +11,9 @@ integers, varints      number                       exact at any width (64-bit t
                                                     a decimal string is also accepted
                                                     (for tools that read numbers as
                                                     doubles)
-float                  number                       shortest repr that round-trips;
+float                  number                       shortest text that round-trips
+                                                    at the field's width (an f32's
+                                                    21.37, not 21.3700008392334);
                                                     ``"nan"``, ``"inf"``, ``"-inf"``
                                                     (JSON has none); a NaN with a
                                                     payload is ``"nan:0x<16 hex>"``
@@ -88,6 +90,7 @@ __all__ = [
     "value_to_json",
     "value_from_json",
     "register",
+    "shortest_float",
 ]
 
 ToJSON = Callable[[Field, Any, str], Any]
@@ -157,6 +160,30 @@ def _int_from(field: Field, data: Any, path: str) -> int:
 _CANONICAL_NAN = struct.pack(">d", math.nan)
 
 
+def shortest_float(value: float, bits: int = 64) -> float:
+    """The float with the shortest ``repr`` that a ``bits``-wide field stores as ``value``.
+
+    For ``f64`` that is ``value`` itself; an ``f32`` field's ``21.3700008392334``
+    (what decoding gives) is ``21.37``, which encodes to the same four bytes.
+    """
+    if bits != 32 or not math.isfinite(value):
+        return value
+    for digits in range(1, 10):  # 9 significant digits always identify an f32
+        candidate = float(f"{value:.{digits}g}")
+        if _to_f32(candidate) == value:
+            return candidate
+    return value
+
+
+def _to_f32(value: float) -> float:
+    """``value`` rounded to float32 (what an f32 field stores); unchanged if out of range."""
+    try:
+        rounded: float = struct.unpack(">f", struct.pack(">f", value))[0]
+    except (OverflowError, struct.error):
+        return value  # the encode check refuses it with the field's range error
+    return rounded
+
+
 def _float_to(field: Field, value: Any, path: str) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _fail(path, f"expected a float, got {type(value).__name__} {value!r:.40}")
@@ -166,12 +193,13 @@ def _float_to(field: Field, value: Any, path: str) -> Any:
         return "nan" if bits == _CANONICAL_NAN else f"nan:0x{bits.hex()}"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    return value
+    return shortest_float(value, getattr(field, "bits", 64))
 
 
 def _float_from(field: Field, data: Any, path: str) -> float:
     if isinstance(data, (int, float)) and not isinstance(data, bool):
-        return float(data)
+        # an f32 field's JSON is its shortest text: back to the value decoding gives
+        return _to_f32(float(data)) if getattr(field, "bits", 64) == 32 else float(data)
     if isinstance(data, str):
         text = data.strip().lower()
         if text in ("nan", "inf", "-inf", "+inf"):

@@ -375,3 +375,14 @@ def test_errors_pickle_with_their_location():
     back = pickle.loads(pickle.dumps(exc))
     assert (back.reason, back.path, back.where) == ("does not fit", "Chat.msg_id", "line 3")
     assert str(back) == str(exc) == "line 3: Chat.msg_id: does not fit"
+
+
+def test_f32_values_print_as_their_shortest_text_and_decode_to_the_same_value():
+    msg = Heartbeat(seq=1, uptime_ms=2, load=21.37)
+    decoded = EXAMPLE.decode(EXAMPLE.encode(msg))
+    assert decoded.load != 21.37  # the f32 nearest 21.37, as a float64
+    assert '"load":21.37' in dumps(decoded)
+    back = through_text(decoded, EXAMPLE)
+    assert back.load == decoded.load  # rounded to f32 again: the value decoding gives
+    assert EXAMPLE.encode(back) == EXAMPLE.encode(decoded)
+    assert jsonmap.shortest_float(decoded.load, 64) == decoded.load  # f64: as it is
