@@ -11,6 +11,7 @@ from wirekit.protocol_spec import Spec, WirekitError
 from .bench.registry import GROUPS
 from .cli_util import DIRECTION_HELP, FRAMING_HELP, OptionError, one_line, read_text
 from .spec_loader import SpecError, builtin_names, load_spec
+from .values import DISTRIBUTIONS
 
 __all__ = ["main"]
 
@@ -123,6 +124,120 @@ def encode(
     except OSError as exc:
         raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from exc
     click.echo(f"{len(frames)} frame(s), {len(data)} bytes written to {out}", err=True)
+
+
+@main.command()
+@click.option("--spec", default=None, metavar="SPEC", help=_SPEC_HELP)
+@click.option(
+    "--direction",
+    type=click.Choice(["client", "server"]),
+    default=None,
+    help="Only the messages of one direction (default: both, for specs whose directions differ).",
+)
+@click.option(
+    "--values",
+    "values_file",
+    default=None,
+    metavar="FILE.jsonl",
+    help="Measure these messages (JSON Lines, as `decode --json` prints them).",
+)
+@click.option(
+    "--distribution",
+    type=click.Choice(list(DISTRIBUTIONS)),
+    default="realistic",
+    show_default=True,
+    help="Generated values (and the integer rows): zeros, small, uniform, realistic.",
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of the generated values.")
+@click.option(
+    "--count",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Generated values per message type.",
+)
+@click.option("--compressed", is_flag=True, help="Also the sizes after zlib.")
+@click.option("--fields", "per_field", is_flag=True, help="Bytes per field of every message.")
+@click.option("--no-integers", is_flag=True, help="Leave out the plain integer rows.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as a JSON list.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the rows as CSV.")
+@click.option(
+    "--plot",
+    default=None,
+    metavar="FILE.png|svg",
+    help="Also draw the sizes as bar charts (needs the plot extra: matplotlib).",
+)
+def sizes(
+    spec: str | None,
+    direction: str | None,
+    values_file: str | None,
+    distribution: str,
+    seed: int,
+    count: int,
+    compressed: bool,
+    per_field: bool,
+    no_integers: bool,
+    as_json: bool,
+    as_csv: bool,
+    plot: str | None,
+) -> None:
+    """Compare the size of the same values in each encoding.
+
+    For every message of the spec: the schema's own fixed-width binary, the same
+    schema with varint integers, msgpack, compact JSON, ASCII text (decimal
+    fields, one separator each, as the Socket HOWTO counts) and CBOR (when cbor2
+    is installed), per message and as ratios to the binary; then plain integers
+    u8..i64 under the distribution (mostly-zero u64: 2 bytes as ASCII, 8 fixed).
+    """
+    from .size_table import render_report, report_csv
+    from .sizes import size_report
+
+    if as_json and as_csv:
+        raise OptionError("--json/--csv", "pick one output format")
+    loaded = _spec(spec)
+    if direction is not None:
+        protocols = [loaded.protocol(direction)]  # type: ignore[arg-type]
+    else:
+        protocols = []
+        for d in loaded.directions:
+            if all(loaded.protocol(d) is not p for p in protocols):
+                protocols.append(loaded.protocol(d))
+    messages = None
+    source = None
+    try:
+        if values_file is not None:
+            from .encode import messages_from_text
+
+            messages = messages_from_text(read_text(values_file), protocols)
+            source = f"{values_file} ({len(messages)} messages)"
+        report = size_report(
+            protocols,
+            messages=messages,
+            source=source,
+            distribution=distribution,
+            seed=seed,
+            count=count,
+            integers=not no_integers,
+            compressed=compressed,
+            fields=per_field,
+        )
+        if plot is not None:
+            from .size_plot import write_plot
+
+            write_plot(report, plot)
+    except (WirekitError, ValueError) as exc:
+        raise click.ClickException(one_line(exc)) from exc
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report.records(), indent=2))
+    elif as_csv:
+        click.echo(report_csv(report), nl=False)
+    else:
+        title = f"Sizes of {loaded.name!r} in each encoding"
+        click.echo(render_report(report, title=title))
+    if plot is not None:
+        click.echo(f"plot written to {plot}", err=True)
 
 
 @main.command()
