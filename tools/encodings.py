@@ -148,7 +148,8 @@ def ascii_tokens(field: Field, value: Any) -> list[str]:
     if isinstance(field, (Bytes, FixedBytes)):
         return [bytes(value).hex()]
     if isinstance(field, Array):
-        head = [] if field.count is None else [str(len(value))]
+        counted = field.count is not None and field.count.ref is None  # a count of its own
+        head = [str(len(value))] if counted else []
         return head + [t for v in value for t in ascii_tokens(field.item, v)]
     if isinstance(field, Optional):
         return ascii_tokens(field.inner, value)
@@ -196,11 +197,16 @@ def varint_bytes(field: Field, value: Any) -> bytes:
     if isinstance(field, VarUInt):
         return _uvar(int(value))
     if isinstance(field, Bytes):  # String too: the prefix as a varint, then the bytes
+        if value is None:
+            return _count_varint(field, None)
         data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-        return _uvar(len(data)) + data
+        return _count_varint(field, len(data)) + data
     if isinstance(field, Array):
-        head = b"" if field.count is None else _uvar(len(value))
-        return head + b"".join(varint_bytes(field.item, v) for v in value)
+        if value is None:
+            return _count_varint(field, None)
+        head = b"" if field.length is not None else _count_varint(field, len(value))
+        body = b"".join(varint_bytes(field.item, v) for v in value)
+        return head + body + (field.until or b"")
     if isinstance(field, Optional):
         return b"\x00" if value is None else b"\x01" + varint_bytes(field.inner, value)
     if isinstance(field, Nested):
@@ -212,6 +218,17 @@ def varint_bytes(field: Field, value: Any) -> bytes:
         )
         return _svar(value) if signed or value < 0 else _uvar(value)
     return _fixed_bytes(field, value)
+
+
+def _count_varint(field: Bytes | Array, n: int | None) -> bytes:
+    """A prefix count or length as a varint (the null marker for ``None``); nothing when
+    the number is an earlier field's (counted there) or there is none (``rest``, ``until``)."""
+    count = field.count
+    if count is None or count.ref is not None:
+        return b""
+    # None (only possible with a null marker) is written as the marker
+    number = n if n is not None else (count.null if count.null is not None else 0)
+    return _svar(number) if getattr(count, "signed", False) else _uvar(number)
 
 
 def _fixed_bytes(field: Field, value: Any) -> bytes:

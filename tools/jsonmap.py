@@ -20,7 +20,7 @@ float                  number                       shortest text that round-tri
                                                     (its float64 bits)
 bool                   ``true`` / ``false``
 bytes, fixed bytes     string of hex digits         ``"00ff10"``; spaces allowed in
-string                 string
+string, C string       string
 enum                   member name                  ``"TEMPERATURE"``; the number is
                                                     accepted too; an undefined value
                                                     kept by ``unknown="raw"`` is a
@@ -28,7 +28,10 @@ enum                   member name                  ``"TEMPERATURE"``; the numbe
 flags                  list of member names         ``["COMPRESSION", "BATCHING"]``,
                                                     undefined bits as one number at
                                                     the end; a number is accepted too
-optional               ``null`` when absent
+optional               ``null`` when absent         also a prefix's null marker
+                                                    (``Bytes(i32, null=-1)``)
+derived count          number                       may be ``null`` or left out:
+                                                    encoding derives it
 array                  list
 nested message         object of its fields         no ``type``: the schema fixes it
 raw construct          JSON value as parsed         bytes as ``{"hex": "..."}``,
@@ -63,6 +66,7 @@ from wirekit.protocol_spec import (
     Array,
     Bool,
     Bytes,
+    CString,
     EncodeError,
     Enum,
     Field,
@@ -436,6 +440,7 @@ _HANDLERS: dict[type[Field], tuple[ToJSON, FromJSON]] = {
     FixedBytes: (_bytes_to, _bytes_from),
     Bytes: (_bytes_to, _bytes_from),
     String: (_str_to, _str_from),
+    CString: (_str_to, _str_from),
     Array: (_array_to, _array_from),
     Optional: (_optional_to, _optional_from),
     Nested: (_nested_to, _nested_from),
@@ -474,14 +479,28 @@ def _handlers(field: Field, path: str) -> tuple[ToJSON, FromJSON]:
     raise _fail(path, f"no JSON mapping for the field kind {type(field).__name__}")
 
 
+def _nullable(field: Field) -> bool:
+    """A field whose prefix has a null marker (``Bytes(i32, null=-1)``): ``None`` is a value."""
+    return getattr(field, "null", None) is not None
+
+
 def value_to_json(field: Field, value: Any, path: str = "") -> Any:
     """The JSON form of one field value (see the module table)."""
+    if value is None and _nullable(field):
+        return None
     return _handlers(field, path)[0](field, value, path)
 
 
 def value_from_json(field: Field, data: Any, path: str = "") -> Any:
     """The field value a JSON form stands for; :class:`JSONMappingError` if it does not fit."""
+    if data is None and _nullable(field):
+        return None
     return _handlers(field, path)[1](field, data, path)
+
+
+def _derived(cls: type[Message]) -> set[str]:
+    """Count and length fields that encoding derives from the data they count."""
+    return {ref for f in cls.fields() if (ref := getattr(f.field, "ref", None)) is not None}
 
 
 # --------------------------------------------------------------------------
@@ -491,13 +510,17 @@ def value_from_json(field: Field, data: Any, path: str = "") -> Any:
 
 def _fields_to(msg: Message, path: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    derived = _derived(type(msg))
     for info in type(msg).fields():
         where = f"{path}.{info.name}"
         try:
             value = getattr(msg, info.name)
         except AttributeError:
             raise _fail(where, "missing field") from None
-        out[info.name] = value_to_json(info.field, value, where)
+        if value is None and info.name in derived:
+            out[info.name] = None  # not set yet: encoding derives it
+        else:
+            out[info.name] = value_to_json(info.field, value, where)
     return out
 
 
@@ -521,8 +544,11 @@ def _build(cls: type[Message], data: dict[str, Any], path: str) -> Message:
             known = ", ".join(infos) or "none"
             raise _fail(f"{path}.{key}", f"{cls.__name__} has no such field (fields: {known})")
     kwargs: dict[str, Any] = {}
+    derived = _derived(cls)
     for name, info in infos.items():
         where = f"{path}.{name}"
+        if name in derived and data.get(name) is None:
+            continue  # left out or null: derived from the data on encode
         if name in data:
             kwargs[name] = value_from_json(info.field, data[name], where)
         elif info.required:

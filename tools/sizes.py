@@ -147,7 +147,8 @@ def measure_messages(
 ) -> list[SizeRow]:
     """One row per message type (in first-seen order), then the ``total`` row.
 
-    Each message is measured with the protocol (of ``protocols``) that has it.
+    Each message is measured with the protocol (of ``protocols``) that has it, in
+    the form decoding its bytes gives (so derived counts have their numbers).
     """
     protos = [protocols] if isinstance(protocols, Protocol) else list(protocols)
     encs = tuple(encodings or available_encodings())
@@ -155,6 +156,8 @@ def measure_messages(
     stream: dict[str, list[bytes]] = {e: [] for e in encs}
     for msg in messages:
         proto = _protocol_of(msg, protos)
+        # as decoding gives it: derived counts filled in, an f32 as the value it holds
+        msg = proto.decode(proto.encode(msg))
         done = {e: encode_as(msg, proto, e) for e in encs}
         by_type.setdefault(type(msg), []).append(done)
         for e in encs:

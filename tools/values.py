@@ -41,6 +41,8 @@ from wirekit.protocol_spec import (
     Array,
     Bool,
     Bytes,
+    CString,
+    EncodeError,
     Enum,
     Field,
     FixedBytes,
@@ -195,11 +197,13 @@ class ValueGenerator:
             return bytes(n) if self.distribution == "zeros" else self.rng.randbytes(n)
         if isinstance(field, String):
             return self.text(_limit(field))
+        if isinstance(field, CString):
+            limit = 64 if field.max_length is None else field.max_length
+            return self.text(limit).encode(field.encoding, "replace")[:limit].decode(field.encoding)
         if isinstance(field, Bytes):
             return self.blob(_limit(field))
         if isinstance(field, Array):
-            n = field.length if field.count is None else self.count(field.limit)
-            return [self.value(field.item, f"{path}[{i}]") for i in range(n or 0)]
+            return self._array(field, path)
         if isinstance(field, Optional):
             return self.value(field.inner, path) if self.present() else None
         if isinstance(field, Nested):
@@ -207,6 +211,22 @@ class ValueGenerator:
         if isinstance(field, Raw):
             return self._raw(field, path)
         return self._by_py_type(field, path)
+
+    def _array(self, field: Array, path: str) -> list[Any]:
+        if field.length is not None:
+            return [self.value(field.item, f"{path}[{i}]") for i in range(field.length)]
+        n = self.count(field.limit)
+        items: list[Any] = []
+        for _ in range(4 * n + 4):  # items a terminator refuses are drawn again
+            if len(items) == n:
+                break
+            item = self.value(field.item, f"{path}[{len(items)}]")
+            try:
+                field.write(items + [item], bytearray(), path)
+            except EncodeError:
+                continue
+            items.append(item)
+        return items
 
     def _raw(self, field: Raw, path: str) -> Any:
         con = field.con
@@ -220,6 +240,14 @@ class ValueGenerator:
             if con.fmtstr[-1].islower():
                 return self.int_in(-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
             return self.int_in(0, (1 << bits) - 1)
+        if isinstance(con, construct.StringEncoded):  # CString, PascalString, PaddedString
+            text = self.text(32).replace("\0", "")
+            for candidate in (text, text[:4], ""):
+                try:
+                    field.write(candidate, bytearray(), path)
+                except EncodeError:
+                    continue
+                return candidate
         raise GenerationError(
             f"{path}: no generated values for a raw {type(con).__name__} (use --values)"
         )
@@ -231,7 +259,7 @@ class ValueGenerator:
         if t is int and isinstance(lo, int) and isinstance(hi, int):
             return self.int_in(lo, hi)
         if t is str:
-            return self.text(getattr(field, "limit", 255)).replace("\0", "")
+            return self.text(getattr(field, "limit", 64)).replace("\0", "")
         if t is bytes:
             return self.blob(getattr(field, "limit", 255))
         if t is bool:
@@ -249,11 +277,15 @@ class ValueGenerator:
     def message(self, cls: type[Message], path: str | None = None) -> Message:
         """An instance of ``cls`` with every field drawn from the distribution.
 
-        A raw construct with a default keeps it when no values can be made for it.
+        A raw construct with a default keeps it when no values can be made for it;
+        count and length fields of other fields are left to the encoder to derive.
         """
         path = path or cls.__name__
         kwargs = {}
+        derived = {ref for f in cls.fields() if (ref := getattr(f.field, "ref", None)) is not None}
         for info in cls.fields():
+            if info.name in derived:
+                continue
             where = f"{path}.{info.name}"
             try:
                 kwargs[info.name] = self.value(info.field, where)

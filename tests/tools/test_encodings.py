@@ -24,7 +24,7 @@ from wirekit.tools.encodings import (
 from wirekit.tools.jsonmap import to_json
 
 from ..protocol_spec.strategies import messages_of
-from ..protocol_spec.test_fuzz import OTHER
+from ..protocol_spec.test_fuzz import KIND_PROTOCOL, OTHER
 
 
 def independent_sizes(msg: Message, protocol: Protocol) -> dict[str, int]:
@@ -61,11 +61,11 @@ def test_sample_messages_match_the_libraries_and_hand_counts():
 
 @st.composite
 def any_message(draw):
-    protocol = draw(st.sampled_from([EXAMPLE, OTHER]))
+    protocol = draw(st.sampled_from([EXAMPLE, OTHER, KIND_PROTOCOL]))
     return protocol, draw(messages_of(draw(st.sampled_from(protocol.messages))))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_message())
 def test_sizes_and_field_breakdowns_add_up(case):
     protocol, msg = case

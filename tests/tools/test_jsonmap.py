@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from wirekit.protocol_spec import (
     Array,
+    Bytes,
+    CString,
     EncodeError,
     Enum,
     Flags,
@@ -24,6 +26,8 @@ from wirekit.protocol_spec import (
     String,
     f32,
     f64,
+    i16,
+    i32,
     u8,
     u64,
 )
@@ -386,3 +390,25 @@ def test_f32_values_print_as_their_shortest_text_and_decode_to_the_same_value():
     assert back.load == decoded.load  # rounded to f32 again: the value decoding gives
     assert EXAMPLE.encode(back) == EXAMPLE.encode(decoded)
     assert jsonmap.shortest_float(decoded.load, 64) == decoded.load  # f64: as it is
+
+
+def test_derived_counts_null_markers_and_c_strings():
+    class Query(Message, tag=4):
+        n: u8
+        names: Array(CString(), count="n")
+        blob: Bytes(i32, null=-1) = None
+        maybe: Array(u8, count=i16, null=-1) = None
+
+    proto = Protocol("q", [Query])
+    msg = Query(names=["a", "bc"])  # n is derived on encode
+    assert to_json(msg)["fields"] == {"n": None, "names": ["a", "bc"], "blob": None, "maybe": None}
+    decoded = proto.decode(proto.encode(msg))
+    assert to_json(decoded)["fields"]["n"] == 2  # as decoded
+    for record in (to_json(msg), to_json(decoded), {"type": "Query", "names": ["a", "bc"]}):
+        assert proto.encode(from_json(json.loads(json.dumps(record)), proto)) == proto.encode(msg)
+    with pytest.raises(JSONMappingError, match=r"^Query.n: 3 disagrees with names"):
+        from_json({"type": "Query", "n": 3, "names": ["a"]}, proto)
+    with_blob = from_json({"type": "Query", "names": [], "blob": "00ff", "maybe": [1]}, proto)
+    assert with_blob.blob == b"\x00\xff" and with_blob.maybe == [1]
+    with pytest.raises(JSONMappingError, match=r"Query.names\[1\]: expected a string"):
+        from_json({"type": "Query", "names": ["a", 1]}, proto)

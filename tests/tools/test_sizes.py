@@ -101,6 +101,19 @@ def test_the_howto_inversion_for_u64():
     }
 
 
+def test_every_field_kind_is_measured_and_adds_up():
+    from ..protocol_spec.test_fuzz import KIND_PROTOCOL
+
+    report = size_report(KIND_PROTOCOL, count=3, integers=False, fields=True, distribution="small")
+    measured = {r.name for r in report.rows if r.kind == "message"}
+    skipped = {n.split()[0] for n in report.notes}
+    assert measured | skipped == {c.__name__ for c in KIND_PROTOCOL.messages}
+    assert all("raw" in n for n in report.notes)
+    for row in report.rows:
+        for enc in row.sizes if row.fields else ():
+            assert sum(f.sizes[enc] for f in row.fields) == pytest.approx(row.sizes[enc])
+
+
 def test_size_report_generated_and_given_values():
     report = size_report(EXAMPLE, distribution="small", count=10, int_count=50)
     assert report.row("Login").count == 10 and report.row("total").count == 50
