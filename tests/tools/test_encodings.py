@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 
 import cbor2
@@ -27,10 +28,20 @@ from ..protocol_spec.strategies import messages_of
 from ..protocol_spec.test_fuzz import KIND_PROTOCOL, OTHER
 
 
+def _enum_values(value):
+    if isinstance(value, enum.Enum):  # IntEnum would pack as an int anyway; plain Enum not
+        return value.value
+    if isinstance(value, dict):
+        return {k: _enum_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_enum_values(v) for v in value]
+    return value
+
+
 def independent_sizes(msg: Message, protocol: Protocol) -> dict[str, int]:
     """Each library called on its own, with the record built from public API only."""
     name = type(msg).__name__
-    native = {"type": name, **msg.to_dict()}  # IntEnum/IntFlag pack as ints
+    native = {"type": name, **_enum_values(msg.to_dict())}
     short = {"type": name, **to_json(msg)["fields"]}
     return {
         "fixed": len(protocol.encode(msg)),
