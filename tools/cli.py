@@ -142,6 +142,16 @@ def encode(
     help="Measure these messages (JSON Lines, as `decode --json` prints them).",
 )
 @click.option(
+    "--from",
+    "capture",
+    default=None,
+    metavar="CAPTURE",
+    help="Measure the messages of real traffic: a pcap/pcapng capture, hex dump or raw stream.",
+)
+@click.option(
+    "--framing", default=None, metavar="F", help="With --from: the framing, overriding the spec's."
+)
+@click.option(
     "--distribution",
     type=click.Choice(list(DISTRIBUTIONS)),
     default="realistic",
@@ -171,6 +181,8 @@ def sizes(
     spec: str | None,
     direction: str | None,
     values_file: str | None,
+    capture: str | None,
+    framing: str | None,
     distribution: str,
     seed: int,
     count: int,
@@ -194,6 +206,8 @@ def sizes(
 
     if as_json and as_csv:
         raise OptionError("--json/--csv", "pick one output format")
+    if values_file is not None and capture is not None:
+        raise OptionError("--values/--from", "measure one source of values")
     loaded = _spec(spec)
     if direction is not None:
         protocols = [loaded.protocol(direction)]  # type: ignore[arg-type]
@@ -210,6 +224,14 @@ def sizes(
 
             messages = messages_from_text(read_text(values_file), protocols)
             source = f"{values_file} ({len(messages)} messages)"
+        elif capture is not None:
+            from .traffic import capture_messages
+
+            dirs = (direction,) if direction is not None else ("client", "server")
+            traffic = capture_messages(capture, loaded, framing=framing, directions=dirs)
+            messages = traffic.messages
+            source = f"{capture} ({len(messages)} messages"
+            source += f", {traffic.undecoded} records not decoded)" if traffic.undecoded else ")"
         report = size_report(
             protocols,
             messages=messages,
