@@ -123,3 +123,9 @@ def _demo_stream(echo: Callable[[str], None], protocol: Protocol) -> None:
         MessageDecoder(framer, protocol).feed(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")
     except FramingError as exc:
         echo(f"   {type(exc).__name__}: {exc}")
+
+    from .demo_sizes import show_traffic_sizes
+
+    echo("\n7. The same traffic in other encodings: bytes per message, ratio to the binary:")
+    if not show_traffic_sizes(echo, messages, protocol):
+        echo("   size check MISMATCH")

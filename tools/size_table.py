@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .sizes import SizeReport, SizeRow
 
-__all__ = ["render_report", "report_csv", "bar_chart"]
+__all__ = ["render_report", "report_csv", "bar_chart", "size_table"]
 
 _BAR = "\N{FULL BLOCK}"
 _PARTIAL = " \N{LEFT ONE EIGHTH BLOCK}\N{LEFT ONE QUARTER BLOCK}\N{LEFT THREE EIGHTHS BLOCK}"
@@ -33,7 +33,10 @@ def _align(table: list[list[str]], left: int = 1) -> list[str]:
     return out
 
 
-def _size_table(rows: Sequence[SizeRow], encodings: Sequence[str], zipped: bool) -> list[str]:
+def size_table(
+    rows: Sequence[SizeRow], encodings: Sequence[str], zipped: bool = False
+) -> list[str]:
+    """Rows as aligned lines: bytes per encoding, ratios to ``fixed``, the smallest."""
     head = ["", "n"] + list(encodings) + ["smallest"]
     table = [head]
     # whole numbers when every size is (single messages), else one decimal throughout
@@ -86,7 +89,7 @@ def render_report(report: SizeReport, *, chart: bool = True, title: str | None =
     lines += [f"note: {n}" for n in report.notes]
     if messages:
         lines += ["", "Bytes per message (total: all bytes), ratio to the schema's binary (fixed):"]
-        lines += ["  " + line for line in _size_table(messages, encs, False)]
+        lines += ["  " + line for line in size_table(messages, encs, False)]
     if integers:
         dist = integers[0].distribution
         lines += [
@@ -94,14 +97,14 @@ def render_report(report: SizeReport, *, chart: bool = True, title: str | None =
             f"Plain integers, {integers[0].count} {dist} values each: bytes per value"
             " (ascii: digits + one separator):",
         ]
-        lines += ["  " + line for line in _size_table(integers, encs, False)]
+        lines += ["  " + line for line in size_table(integers, encs, False)]
     if zipped:
         if messages:
             lines += ["", "After zlib (each row's messages compressed together), per message:"]
-            lines += ["  " + line for line in _size_table(messages, encs, True)]
+            lines += ["  " + line for line in size_table(messages, encs, True)]
         if integers:
             lines += ["", "Plain integers after zlib, per value:"]
-            lines += ["  " + line for line in _size_table(integers, encs, True)]
+            lines += ["  " + line for line in size_table(integers, encs, True)]
     for row in messages:
         if not row.fields:
             continue
