@@ -18,10 +18,13 @@ import multiprocessing as mp
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
+
+import click
 
 from wirekit.protocol_spec import Protocol
 
@@ -67,8 +70,49 @@ def decode_input(path: str, opts: DecodeOptions, out: IO[str], err: Callable[[st
     """Decode one input, writing one line per record to ``out`` (flushed after each
     packet's records) and the summary or the input's error to ``err``; returns the
     exit status."""
+    lines: list[str] = []  # written after the progress bar is gone
+    try:
+        with _progress_bar(path) as progress:
+            return _decode_input(path, opts, out, lines.append, progress)
+    finally:
+        for line in lines:
+            err(line)
+
+
+#: Inputs at least this large get a progress bar (when stderr is a terminal).
+PROGRESS_MIN_BYTES = 8 << 20
+
+
+@contextmanager
+def _progress_bar(path: str) -> Iterator[Callable[[int], None] | None]:
+    """A click progress bar on stderr for a large file when stderr is a terminal."""
+    try:
+        size = os.path.getsize(path) if path != "-" else 0
+    except OSError:
+        size = 0
+    if size < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=size, label=os.path.basename(path), file=sys.stderr) as bar:
+        last = [0]
+
+        def report(done: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        yield report
+
+
+def _decode_input(
+    path: str,
+    opts: DecodeOptions,
+    out: IO[str],
+    err: Callable[[str], None],
+    progress: Callable[[int], None] | None,
+) -> int:
     reader = StreamReader(
         path,
+        progress=progress,
         fmt=opts.fmt,
         server_ports=opts.server_ports,
         ports=opts.ports,

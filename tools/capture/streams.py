@@ -14,7 +14,7 @@ import json
 import os
 import socket
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
 from .errors import CaptureError
@@ -65,6 +65,7 @@ class StreamReader:
     After iteration: ``kind`` (``pcap``/``pcapng``/``hex``/``raw``), ``stats``
     (packet parser and reassembler counters merged), ``connections_seen``.
     Reassembler limits pass through ``**limits`` (``max_buffered``, ...).
+    ``progress(n)`` (optional) is called with the bytes read so far, chunk by chunk.
     """
 
     def __init__(
@@ -77,6 +78,7 @@ class StreamReader:
         hosts: Iterable[str] = (),
         connections: Iterable[int] = (),
         direction: str = "client",
+        progress: Callable[[int], None] | None = None,
         **limits: Any,
     ) -> None:
         if direction not in ("client", "server"):
@@ -88,13 +90,15 @@ class StreamReader:
         self.hosts = frozenset(_packed(h) for h in hosts)
         self.connections = frozenset(connections)
         self.direction = direction
+        self.progress = progress
         self.limits = limits
         self.kind: str | None = None
         self.stats: dict[str, int] = {}
         self.connections_seen = 0
 
     def __iter__(self) -> Iterator[StreamEvent]:
-        with open_binary(self.path) as f:
+        with open_binary(self.path) as raw:
+            f: Any = raw if self.progress is None else _Progress(raw, self.progress)
             head = _peek(f, _SNIFF)
             self.kind = kind = sniff(head, self.fmt, source=self.path)
             if kind in ("pcap", "pcapng"):
@@ -172,6 +176,21 @@ class StreamReader:
         stream.ended = True
         self.stats = {"bytes": pos, "gaps": gaps}
         yield StreamEnd(stream, pos, 0, "end")
+
+
+class _Progress:
+    """A binary file whose reads report the running byte count."""
+
+    def __init__(self, f: BinaryIO, report: Callable[[int], None]) -> None:
+        self._f = f
+        self._report = report
+        self._done = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._f.read(n)
+        self._done += len(data)
+        self._report(self._done)
+        return data
 
 
 class _Handles:
