@@ -4,7 +4,9 @@
 (or ``None`` for anything that is not TCP, counted in ``stats``).  Headers are
 read with precompiled structs; nothing is built per layer.
 
-* IP total/payload length trims link-layer padding (Ethernet pads short frames).
+* IP total/payload length trims link-layer padding (Ethernet pads short frames);
+  an IPv4 total length of 0 is TCP segmentation offload (the packet was captured
+  on the sending host before the NIC split it): the captured bytes are used.
 * A packet cut by the snaplen keeps what was captured; ``Segment.missing`` says
   how many payload bytes the packet carried beyond that, and the reassembler
   declares them a gap at their stream offset.
@@ -111,6 +113,11 @@ class SegmentParser:
             return None
         vihl, total, ident, frag, _ttl, proto, src, dst = _V4(data, off)
         ihl = (vihl & 0x0F) * 4
+        if total == 0 and len(data) - off > ihl:
+            # TCP segmentation offload: captured on the sending host before the NIC
+            # split it, the length field is 0 (Wireshark: "reported as 0, presumed
+            # to be because of TSO"); the captured bytes are the datagram
+            total = len(data) - off
         if ihl < 20 or total < ihl:
             self.stats["truncated"] += 1
             return None

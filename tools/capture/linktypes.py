@@ -60,14 +60,21 @@ def ip_start(linktype: int, data: bytes) -> tuple[int, int]:
             t = (data[off + 2] << 8) | data[off + 3]
             off += 4
         return _ethertype(t), off
-    if linktype == SLL2:
-        if len(data) < 20:
-            return 0, 0
-        return _ethertype((data[0] << 8) | data[1]), 20
-    if linktype == SLL:
-        if len(data) < 16:
-            return 0, 0
-        return _ethertype((data[14] << 8) | data[15]), 16
+    if linktype == SLL2 or linktype == SLL:
+        if linktype == SLL2:
+            if len(data) < 20:
+                return 0, 0
+            t, off = (data[0] << 8) | data[1], 20
+        else:
+            if len(data) < 16:
+                return 0, 0
+            t, off = (data[14] << 8) | data[15], 16
+        while t in _VLAN:  # a tag the kernel left in the packet
+            if len(data) < off + 4:
+                return 0, 0
+            t = (data[off + 2] << 8) | data[off + 3]
+            off += 4
+        return _ethertype(t), off
     if linktype in (RAW, RAW_12, RAW_14, IPV4, IPV6):
         if not data:
             return 0, 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from wirekit.codec import LengthPrefixed, MessageEncoder
 from wirekit.protocol_spec.example import EXAMPLE, Chat, Heartbeat
 from wirekit.tools.capture import StreamReader
@@ -196,3 +198,27 @@ def test_undecodable_message_is_an_error_record_and_decoding_goes_on(tmp_path):
     assert "unknown message tag 99" in str(err.error) and not err.fatal
     line = json.loads(record_json(err))
     assert line["error_type"] == "UnknownTagError" and line["fatal"] is False
+
+
+@pytest.mark.skipif(not _CONTRACT, reason="framing sequences need the receive contract decoder")
+def test_framing_sequence_per_direction(tmp_path):
+    from wirekit.codec import LengthPrefixed as LP
+    from wirekit.protocol_spec import Step
+
+    login = Chat(msg_id=9, room="hello", text="first")
+    first = MessageEncoder(LP(width=4), EXAMPLE).encode(login)  # a u32 length once
+    rest = [MessageEncoder(LP(width=2), EXAMPLE).encode(m) for m in MSGS[:3]]  # then u16
+    c = Conv()
+    pk = c.handshake() + [c.send("c", first + b"".join(rest)), c.send("s", WIRE), c.fin("c")]
+    steps = [Step("length:4", count=1), Step("length:2")]
+    recs = list(
+        decode_records(
+            StreamReader(write_pcap(tmp_path / "a.pcap", pk)),
+            framing={"client": steps, "server": "length:4"},
+            protocols={"client": EXAMPLE, "server": EXAMPLE},
+        )
+    )
+    client = [(r.offset, r.message) for r in recs if r.direction == "client"]
+    offs = [len(first) + sum(len(x) for x in rest[:i]) for i in range(3)]
+    assert client == [(0, login), *zip(offs, MSGS[:3], strict=True)]
+    assert [r.message for r in recs if r.direction == "server"] == MSGS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 
 from wirekit.tools.capture import Packet, SegmentParser
@@ -108,3 +110,19 @@ def test_incomplete_fragments_are_reported():
     assert parser.parse(Packet(0, 101, f, len(f))) is None
     parser.finish()
     assert parser.stats["fragments_incomplete"] == 1
+
+
+def test_tso_zero_total_length_uses_the_captured_bytes():
+    ip = bytearray(ipv4("10.0.0.1", "10.0.0.2", tcp(1, 2, 5, 0, 0x18, b"z" * 3000)))
+    ip[2:4] = b"\x00\x00"  # captured before segmentation offload
+    frame = ether(bytes(ip))
+    seg = SegmentParser().parse(Packet(0, 1, frame, len(frame)))
+    assert seg is not None and seg.payload == b"z" * 3000 and seg.missing == 0
+
+
+def test_vlan_tag_inside_cooked_capture():
+    inner = ipv4("10.0.0.1", "10.0.0.2", SEG)
+    frame = struct.pack(">HHIHBB8s", 0x8100, 0, 1, 1, 0, 6, b"\x00" * 8)
+    frame += struct.pack(">HH", 7, 0x0800) + inner
+    seg = SegmentParser().parse(Packet(0, 276, frame, len(frame)))
+    assert seg is not None and seg.payload == b"payload"
