@@ -485,10 +485,8 @@ def run_json(run: Run) -> list[str]:
     out = []
     dumps = _dumps
     for o, n, _h, v in run.items:
-        j = to_json(v)
-        out.append(
-            f'{pre}{o},"length":{n},"type":{dumps(j["type"])},"fields":{dumps(j["fields"])}}}'
-        )
+        j = to_json(v)  # "type" is a class name: an identifier, nothing to escape
+        out.append(f'{pre}{o},"length":{n},"type":"{j["type"]}","fields":{dumps(j["fields"])}}}')
     return out
 
 
