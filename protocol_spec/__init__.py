@@ -14,7 +14,10 @@
 """
 
 from ._engine import DEFAULT_MAX_ITEMS
+from .bits import Bits, BitValues
 from .composite import Array, Nested, Optional, Raw
+from .conditional import If
+from .construct_names import construct_name
 from .cstring import CString
 from .errors import (
     BadEnumValueError,
@@ -85,6 +88,7 @@ __all__ = [
     "Direction",
     "DIRECTIONS",
     "DEFAULT_MAX_ITEMS",
+    "construct_name",
     # field kinds
     "Field",
     "Int",
@@ -98,6 +102,9 @@ __all__ = [
     "Bytes",
     "String",
     "CString",
+    "Bits",
+    "BitValues",
+    "If",
     "Array",
     "Optional",
     "Nested",

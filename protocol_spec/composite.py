@@ -11,6 +11,7 @@ from typing import Any
 import construct
 
 from ._engine import Gen, Reader
+from .construct_names import construct_name
 from .errors import BadValueError, EncodeError, SchemaError, TruncatedError
 from .fields import Field, Scalar, _type_label, u16
 from .lengths import UNBOUNDED, Count, NullPrefixed, count_of
@@ -360,6 +361,11 @@ def _check_inner(inner: Field, what: str) -> None:
             f"{what} cannot take its length from the field {inner.ref!r}; a reference "
             "must be a field of the message itself"
         )
+    if getattr(inner, "condition", None) is not None:
+        raise SchemaError(
+            f"{what} cannot be conditional (If reads the message's fields): make the "
+            "If a field of the message itself"
+        )
 
 
 class _Terminated(construct.Subconstruct):
@@ -545,6 +551,7 @@ class Raw(Field):
         if not isinstance(con, construct.Construct):
             raise SchemaError(f"Raw() needs a construct.Construct, not {con!r}")
         self.con = con
+        self.scoped = True  # this.name in the construct reads the message's earlier fields
         try:
             self.size = con.sizeof()
         except Exception:  # construct raises SizeofError, or others for context-dependent sizes
@@ -569,11 +576,15 @@ class Raw(Field):
             self._int = (con.length, "little" if con.swapped else "big", con.signed)
 
     def type_name(self) -> str:
-        return f"construct {type(self.con).__name__}"
+        return f"construct {construct_name(self.con)}"
 
-    def fast_read(self, buf: bytes, off: int) -> tuple[Any, int]:
+    def fast_read(self, buf: bytes, off: int, scope: Any = None) -> tuple[Any, int]:
         if self.size is None:  # variable size: the interpreted construct, as carefully
-            return super().fast_read(buf, off)
+            r = Reader(buf, off)
+            if scope is not None:
+                r.scope = scope
+            value = self.read(r, "")
+            return value, r.pos
         end = off + self.size
         if end > len(buf):
             raise IndexError
@@ -584,15 +595,21 @@ class Raw(Field):
         # not check their reads; _ExactStream refuses the short ones.
         stream = _ExactStream(buf)
         stream.seek(off)
-        value = self.fast.parse_stream(stream)
+        value = self.fast.parse_stream(stream, **(scope or {}))
         return value, stream.tell()
 
-    def fast_write(self, value: Any, out: bytearray) -> None:
-        out += self.fast.build(value)
+    def fast_write(self, value: Any, out: bytearray, scope: Any = None) -> None:
+        out += self.fast.build(value, **(scope or {}))
+
+    def _scope_expr(self, g: Gen) -> str:
+        """The earlier fields as a dict expression (what ``this.name`` reads)."""
+        return "{" + ", ".join(f"{k!r}: {v}" for k, v in g.scope.items()) + "}"
 
     def gen_read(self, g: Gen, target: str) -> None:
         if self._int is None:
-            return super().gen_read(g, target)
+            read = g.const(self.fast_read, "rd")
+            g.emit(f"{target}, off = {read}(buf, off, {self._scope_expr(g)})")
+            return
         n, order, signed = self._int
         e = g.tmp("e")
         g.emit(f"{e} = off + {n}")
@@ -605,7 +622,9 @@ class Raw(Field):
 
     def gen_write(self, g: Gen, expr: str) -> None:
         if self._int is None:
-            return super().gen_write(g, expr)
+            write = g.const(self.fast_write, "wr")
+            g.emit(f"{write}({expr}, out, {self._scope_expr(g)})")
+            return
         n, order, signed = self._int
         # int.to_bytes exists only on ints (bool included, as construct allows) and
         # raises OverflowError where construct refuses: the careful path then explains
@@ -619,7 +638,8 @@ class Raw(Field):
         stream = io.BytesIO(r.buf)
         stream.seek(start)
         try:
-            value = self.con.parse_stream(stream)
+            # the message's earlier fields are construct's context: this.length works
+            value = self.con.parse_stream(stream, **r.scope)
         except construct.StreamError as exc:
             r.fail(
                 TruncatedError,
@@ -640,8 +660,12 @@ class Raw(Field):
         return value
 
     def write(self, value: Any, out: bytearray, path: str) -> None:
+        self.write_in(value, out, path, {})
+
+    def write_in(self, value: Any, out: bytearray, path: str, scope: Any) -> None:
+        """Build with the message's earlier fields as construct's context."""
         try:
-            out += self.con.build(value)
+            out += self.con.build(value, **scope)
         except Exception as exc:
             raise EncodeError(f"construct refused it: {_construct_text(exc)}", path=path) from exc
 

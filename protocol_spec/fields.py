@@ -97,6 +97,8 @@ class Field(abc.ABC):
     ref: str | None = None
     #: whether the generated fast path decodes it (else its message decodes carefully)
     fast_reads: bool = True
+    #: written with ``write_in(value, out, path, scope)``: it sees the message's values
+    scoped: bool = False
 
     @abc.abstractmethod
     def type_name(self) -> str:

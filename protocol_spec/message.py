@@ -121,6 +121,10 @@ def _is_spec(obj: Any) -> bool:
 
 def _check_default(cls_name: str, fname: str, field: Field, default: Any) -> None:
     """A default that cannot be encoded is a declaration error, not a later surprise."""
+    if getattr(field, "condition", None) is not None:  # present or not depends on the message
+        if default is None:
+            return
+        field = field.inner  # type: ignore[attr-defined]
     try:
         field.write(default, bytearray(), f"{cls_name}.{fname}")
     except EncodeError as exc:
@@ -149,7 +153,12 @@ class MessageMeta(type):
     """Builds the wire machinery of a :class:`Message` subclass at definition time."""
 
     def __new__(
-        mcls, name: str, bases: tuple, ns: dict[str, Any], tag: int | None = None, **kwargs: Any
+        mcls,
+        name: str,
+        bases: tuple,
+        ns: dict[str, Any],
+        tag: int | bytes | None = None,
+        **kwargs: Any,
     ):
         if ns.get("_wk_root"):
             return super().__new__(mcls, name, bases, ns, **kwargs)
@@ -179,7 +188,7 @@ class MessageMeta(type):
             taken.add(fname)
             default = ns.pop(fname, MISSING)
             if default is MISSING and (
-                isinstance(field, Optional) or getattr(field, "present", None) is not None
+                isinstance(field, Optional) or getattr(field, "condition", None) is not None
             ):
                 default = None  # an optional or conditional field: absent unless given
             if default is not MISSING:
@@ -202,8 +211,13 @@ class MessageMeta(type):
             _check_default(name, info.name, info.field, value)
             del ns[info.name]
             inherited[i] = dataclasses.replace(info, default=value)
+        tag_char = None
+        if isinstance(tag, bytes) and len(tag) in (1, 2):
+            tag_char, tag = tag, int.from_bytes(tag, "big")  # a character tag: tag=b"R"
         if tag is not None and (not isinstance(tag, int) or isinstance(tag, bool) or tag < 0):
-            raise SchemaError(f"{name}: tag must be a non-negative int, not {tag!r}")
+            raise SchemaError(
+                f"{name}: tag must be a non-negative int or 1-2 bytes (b'R'), not {tag!r}"
+            )
         ns["__slots__"] = tuple(n for n, _, _ in new)
         try:
             cls: Any = super().__new__(mcls, name, bases, ns, **kwargs)
@@ -216,6 +230,11 @@ class MessageMeta(type):
             ) from exc
 
         new, inherited = _derive_counts(name, inherited, new)
+        _check_scope_names(
+            name,
+            [f.name for f in inherited] + [n for n, _, _ in new],
+            [f.field for f in inherited] + [f for _, f, _ in new],
+        )
         infos = list(inherited)
         offset: int | None = sum(f.field.size or 0 for f in inherited)
         if any(f.field.size is None for f in inherited):
@@ -232,7 +251,14 @@ class MessageMeta(type):
         cls._wk_fields = tuple(infos)
         cls._wk_derived = _derived_map(infos)
         cls._wk_fast_decodes = all(f.field.fast_reads for f in infos)
+        for f in infos[1:]:
+            if getattr(f.field, "shares_tag_byte", False):
+                raise SchemaError(
+                    f"{name}.{f.name}: {f.type_name} shares its byte with the type tag, so it "
+                    "must be the first field"
+                )
         cls.TAG = tag
+        cls.TAG_CHAR = tag_char
         cls.SIZE = offset  # total size when every field is fixed, else None
         cls.MIN_SIZE = sum(f.field.min_size for f in infos)
         cls.__annotations__ = {f.name: f.field.py_type for f in infos}
@@ -256,6 +282,8 @@ class Message(metaclass=MessageMeta):
     #: False when a field can only be decoded carefully (the fast reader then refuses all)
     _wk_fast_decodes: ClassVar[bool] = True
     TAG: ClassVar[int | None] = None
+    #: the tag as declared when it is a character (``tag=b"R"``), else ``None``
+    TAG_CHAR: ClassVar[bytes | None] = None
     SIZE: ClassVar[int | None] = 0
     MIN_SIZE: ClassVar[int] = 0
     # set per class by MessageMeta: the derived construct Struct and the generated fast path
@@ -265,7 +293,7 @@ class Message(metaclass=MessageMeta):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq=True
 
-    def __init_subclass__(cls, *, tag: int | None = None, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, tag: int | bytes | None = None, **kwargs: Any) -> None:
         # MessageMeta consumes `tag`; declared here so type checkers accept `tag=N`.
         super().__init_subclass__(**kwargs)
 
@@ -342,6 +370,7 @@ class Message(metaclass=MessageMeta):
     @classmethod
     def _wk_careful_write(cls, msg: Message, out: bytearray, path: str) -> None:
         derived = cls._wk_derived
+        scope: dict[str, Any] = {}  # the values written so far: what conditions see
         for info in cls._wk_fields:
             try:
                 value = getattr(msg, info.name)
@@ -349,7 +378,12 @@ class Message(metaclass=MessageMeta):
                 raise MissingFieldError("missing field", path=f"{path}.{info.name}") from None
             if derived and info.name in derived:
                 value = _derived_value(msg, info, derived[info.name], value, path)
-            info.field.write(value, out, f"{path}.{info.name}")
+            field = info.field
+            if field.scoped:
+                field.write_in(value, out, f"{path}.{info.name}", scope)  # type: ignore[attr-defined]
+            else:
+                field.write(value, out, f"{path}.{info.name}")
+            scope[info.name] = value
 
     def to_dict(self) -> dict[str, Any]:
         """Field values by name, nested messages (also inside lists) turned into dicts."""
@@ -369,7 +403,7 @@ _RESERVED = frozenset(n for n in dir(Message) if not n.startswith("_")) | {"cons
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Message):
+    if isinstance(value, Message) or hasattr(value, "_wk_parts"):  # a message or bit values
         return value.to_dict()
     if isinstance(value, list):
         return [_plain(v) for v in value]
@@ -608,6 +642,17 @@ def _derive_counts(
     return out, inherited
 
 
+def _check_scope_names(name: str, order: list[str], fields: list[Field]) -> None:
+    """Every name a condition reads is an earlier field of the message."""
+    for i, field in enumerate(fields):
+        for ref in getattr(field, "names", ()):
+            if ref not in order[:i]:
+                raise SchemaError(
+                    f"{name}.{order[i]}: its condition reads {ref!r}, which is not an earlier "
+                    f"field of {name}"
+                )
+
+
 def _derived_map(infos: Any) -> dict[str, FieldInfo]:
     """Referenced field name -> the field (info) whose data gives its value."""
     return {f.field.ref: f for f in infos if f.field.ref is not None}
@@ -675,3 +720,25 @@ def tagged_encoder(cls: Any, tag_struct: Any, tag: int) -> Any:
         _emit_write(g, infos, lead=(code, tag))
         g.emit("return bytes(out)")
     return g.build("def encode_tagged(o):", "encode_tagged", f"<wirekit {cls.__name__} encode>")
+
+
+def body_encoder(cls: Any, lead_bits: int) -> Any:
+    """A function ``msg -> bytes`` for protocols without tag bytes: the body, with
+    ``lead_bits`` (the tag in the high bits of the first byte, ``tag_bits``) or-ed in."""
+    write = cls._wk_fast_write
+    if not lead_bits:
+
+        def encode_body(o: Any) -> bytes:
+            out = bytearray()
+            write(o, out)
+            return bytes(out)
+
+        return encode_body
+
+    def encode_tag_bits(o: Any) -> bytes:
+        out = bytearray()
+        write(o, out)
+        out[0] |= lead_bits
+        return bytes(out)
+
+    return encode_tag_bits

@@ -32,6 +32,8 @@ optional               ``null`` when absent         also a prefix's null marker
                                                     (``Bytes(i32, null=-1)``)
 derived count          number                       may be ``null`` or left out:
                                                     encoding derives it
+conditional (If)       ``null`` when absent
+bit fields             object of sub-fields         enums by member name
 array                  list
 nested message         object of its fields         no ``type``: the schema fixes it
 raw construct          JSON value as parsed         bytes as ``{"hex": "..."}``,
@@ -64,6 +66,7 @@ import construct
 
 from wirekit.protocol_spec import (
     Array,
+    Bits,
     Bool,
     Bytes,
     CString,
@@ -73,6 +76,7 @@ from wirekit.protocol_spec import (
     FixedBytes,
     Flags,
     Float,
+    If,
     Int,
     Message,
     Nested,
@@ -366,7 +370,7 @@ def _array_from(field: Field, data: Any, path: str) -> list[Any]:
 
 
 def _optional_to(field: Field, value: Any, path: str) -> Any:
-    field = cast(Optional, field)
+    field = cast(Optional, field)  # or an If: both have .inner
     return None if value is None else value_to_json(field.inner, value, path)
 
 
@@ -389,6 +393,43 @@ def _nested_from(field: Field, data: Any, path: str) -> Any:
             path, f"expected an object of {field.msg_cls.__name__} fields, got {_show(data)}"
         )
     return _build(field.msg_cls, data, path)
+
+
+def _bits_to(field: Field, value: Any, path: str) -> Any:
+    field = cast(Bits, field)
+    if type(value) is not field.value_cls:
+        raise _fail(path, f"expected {field.type_name()} values, got {value!r:.40}")
+    out: dict[str, Any] = {}
+    for name, *_ in field.parts:
+        v = getattr(value, name)
+        out[name] = v.name if isinstance(v, enum.Enum) and v.name else v
+    return out
+
+
+def _bits_from(field: Field, data: Any, path: str) -> Any:
+    field = cast(Bits, field)
+    if not isinstance(data, dict):
+        raise _fail(
+            path, f"expected an object of sub-fields ({field.type_name()}), got {_show(data)}"
+        )
+    kinds = {name: kind for name, _w, _s, kind in field.parts}
+    values: dict[str, Any] = {}
+    for key, v in data.items():
+        kind = kinds.get(key)
+        if kind is None:
+            raise _fail(f"{path}.{key}", f"no such sub-field (sub-fields: {', '.join(kinds)})")
+        if kind not in (int, bool) and isinstance(v, str):
+            try:
+                v = kind[v]
+            except KeyError:
+                raise _fail(f"{path}.{key}", f"{v!r} is not a {kind.__name__} member") from None
+        elif kind not in (int, bool) and isinstance(v, int) and v in kind._value2member_map_:
+            v = kind(v)
+        values[key] = v
+    try:
+        return field(**values)
+    except (TypeError, EncodeError) as exc:
+        raise _fail(path, str(exc)) from exc
 
 
 def _raw_to(field: Field, value: Any, path: str) -> Any:
@@ -445,6 +486,8 @@ _HANDLERS: dict[type[Field], tuple[ToJSON, FromJSON]] = {
     Optional: (_optional_to, _optional_from),
     Nested: (_nested_to, _nested_from),
     Raw: (_raw_to, _raw_from),
+    If: (_optional_to, _optional_from),
+    Bits: (_bits_to, _bits_from),
 }
 
 #: a field kind nobody registered maps by the Python type its values have

@@ -46,14 +46,25 @@ def _row_cell(key: str, row: dict) -> str:
     return _cell(key, row[key])
 
 
+def _tag_header(protocol: Protocol) -> str:
+    if protocol.tag_bits is not None:
+        return f"type tag in the high {protocol.tag_bits} bits of the first byte"
+    if protocol.tag_width == 0:
+        return "untagged"
+    return f"type tag u{8 * protocol.tag_width}"
+
+
 def render_schema(protocol: Protocol) -> str:
-    """One block per message: tag, name, size, docstring, then its fields as a table."""
+    """One block per message: tag, name, size, docstring, then its fields as a table
+    (bit fields' sub-fields as indented rows below their field)."""
     tw = protocol.tag_width
+    count = len(protocol)
     lines = [
-        f"protocol {protocol.name!r}: {len(protocol)} messages, type tag u{8 * tw} "
-        "(all integers big-endian unless marked le)"
+        f"protocol {protocol.name!r}: {count} message{'s' if count != 1 else ''}, "
+        f"{_tag_header(protocol)} (all integers big-endian unless marked le)"
     ]
     rows = protocol.describe()
+    untagged = tw == 0 and protocol.tag_bits is None
     for cls in protocol.messages:
         size = (
             f"fixed {cls.SIZE + tw} bytes"
@@ -62,11 +73,22 @@ def render_schema(protocol: Protocol) -> str:
         )
         lines.append("")
         doc = (cls.__doc__ or "").strip().splitlines()
-        lines.append(f"[{_tag_of(cls)}] {cls.__name__} ({size})" + (f" - {doc[0]}" if doc else ""))
+        head = (
+            f"{cls.__name__} ({size})" if untagged else f"[{_tag_of(cls)}] {cls.__name__} ({size})"
+        )
+        lines.append(head + (f" - {doc[0]}" if doc else ""))
         mine = [r for r in rows if r["message"] == cls.__name__]
         table = [[title for _, title in _COLUMNS]]
-        table.append(["0", "(tag)", f"u{8 * tw}", str(tw), "int", _tag_of(cls)])
-        table += [[_row_cell(k, r) for k, _ in _COLUMNS] for r in mine]
+        if tw:
+            table.append(["0", "(tag)", f"u{8 * tw}", str(tw), "int", _tag_of(cls)])
+        for r in mine:
+            table.append([_row_cell(k, r) for k, _ in _COLUMNS])
+            if protocol.tag_bits is not None and r is mine[0]:
+                bits = f"bits {7}-{8 - protocol.tag_bits}"
+                table.append(["", "  (tag)", bits, "", "int", _tag_of(cls)])
+            for part in r.get("parts") or ():
+                span = f"bit {part['bits']}" if part["width"] == 1 else f"bits {part['bits']}"
+                table.append(["", f"  .{part['field']}", span, "", part["type"], ""])
         widths = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
         for row in table:
             lines.append(

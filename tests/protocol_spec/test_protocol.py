@@ -226,7 +226,7 @@ def test_describe_rows():
     assert tele["position"]["python_type"] == "Optional[Position]"
     assert tele["tags"]["python_type"] == "list[str]"
     login = {r["field"]: r for r in rows if r["message"] == "Login"}
-    assert login["build"]["type"] == "construct BytesInteger"
+    assert login["build"]["type"] == "construct int24ub"
     assert login["session"]["type"] == "bytes[8]" and login["session"]["size"] == 8
     # describe_message alone counts offsets in the body
     assert [r["offset"] for r in describe_message(Heartbeat)] == [0, 4, 12, 16]
