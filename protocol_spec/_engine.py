@@ -116,6 +116,8 @@ class Gen:
         #: field name -> the expression generated code reads it by (earlier
         #: fields of the message being generated: references and conditions)
         self.scope: dict[str, str] = {}
+        #: writing: every field name -> the expression its written value is
+        self.exprs: dict[str, str] = {}
         self.lines: list[str] = []
         self.ns: dict[str, Any] = {}
         self._depth = 1

@@ -599,7 +599,10 @@ class Raw(Field):
         return value, stream.tell()
 
     def fast_write(self, value: Any, out: bytearray, scope: Any = None) -> None:
-        out += self.fast.build(value, **(scope or {}))
+        # construct's interpreted build, never the compiled one: compiled builders skip
+        # validation (Bytes(2) given b"a", Const given anything), so the fast path would
+        # accept values the careful path refuses
+        out += self.con.build(value, **(scope or {}))
 
     def _scope_expr(self, g: Gen) -> str:
         """The earlier fields as a dict expression (what ``this.name`` reads)."""

@@ -81,7 +81,9 @@ class If(Field):
     ``+ - * // % & | ^ << >> ~`` and ``in (1, 2)``.  It is compiled into the
     generated fast path.  On encode a present condition needs a value, and an
     absent one needs ``None``: a value given where the condition is false is an
-    :class:`EncodeError`, never dropped silently.
+    :class:`EncodeError`, never dropped silently.  (Where the field itself can be
+    ``None``, e.g. ``If("v >= 1", String(i16, null=-1))``, a present ``None`` is
+    written as its null marker.)
     """
 
     def __init__(self, condition: str, field: Any) -> None:
@@ -107,6 +109,10 @@ class If(Field):
         self.inner = as_field(field)
         _check_inner(self.inner, "a conditional field")
         self.scoped = True
+        # a present field may itself be None (a null marker, an Optional)
+        self.none_inside = getattr(self.inner, "null", None) is not None or hasattr(
+            self.inner, "inner"
+        )
         self.condition = condition.strip()
         self.tree = tree
         #: the field names the condition reads (each must be an earlier field)
@@ -153,7 +159,7 @@ class If(Field):
                 f"cannot evaluate the condition {self.condition!r}: {exc}", path=path
             ) from exc
         if present:
-            if value is None:
+            if value is None and not self.none_inside:
                 raise EncodeError(f"required when {self.condition}", path=path)
             self.inner.write(value, out, path)
         elif value is not None:
@@ -173,8 +179,9 @@ class If(Field):
         t = g.tmp()
         g.emit(f"{t} = {expr}")
         with g.block(f"if {self._expr(g)}:"):
-            with g.block(f"if {t} is None:"):
-                g.emit("raise ValueError")
+            if not self.none_inside:
+                with g.block(f"if {t} is None:"):
+                    g.emit("raise ValueError")
             self.inner.gen_write(g, t)
         with g.block(f"elif {t} is not None:"):
             g.emit("raise ValueError")

@@ -511,7 +511,7 @@ def _make_fast_read(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
         return g.build("def fast_read(buf, off):", "fast_read", f"<wirekit {cls.__name__} read>")
     g.emit("_n = len(buf)")
     names = {f.name: f"v_{f.name}" for f in infos}
-    g.scope = names  # earlier fields, for references and conditions
+    g.scope = {}  # the earlier fields, for references, conditions and raw constructs
     for run in _runs(infos):
         if isinstance(run[0].field, Scalar):
             st = run_struct(run)
@@ -525,6 +525,7 @@ def _make_fast_read(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
                     g.emit(f"{v} = {g.const(post, 'post')}({v})")
         else:
             run[0].field.gen_read(g, names[run[0].name])
+        g.scope.update((f.name, names[f.name]) for f in run)
     g.emit(f"o = {g.const(object.__new__, 'new')}({g.const(cls, 'cls')})")
     for f in infos:
         g.emit(f"o.{f.name} = {names[f.name]}")
@@ -553,6 +554,7 @@ def _emit_write(g: Gen, infos: tuple[FieldInfo, ...], lead: Any = None) -> None:
             args = [str(value)] + [_scalar_arg(g, f) for f in first]
             st = run_struct(first, prefix=code)
             g.emit(f"out += {g.const(st.pack, 'pk')}({', '.join(args)})")
+            g.scope.update((f.name, g.exprs[f.name]) for f in first)
         else:
             g.emit(f"out += {g.const(struct.pack('>' + code, value), 'lead')}")
     for run in runs:
@@ -560,12 +562,15 @@ def _emit_write(g: Gen, infos: tuple[FieldInfo, ...], lead: Any = None) -> None:
             args = [_scalar_arg(g, f) for f in run]
             g.emit(f"out += {g.const(run_struct(run).pack, 'pk')}({', '.join(args)})")
         else:
-            run[0].field.gen_write(g, g.scope[run[0].name])
+            run[0].field.gen_write(g, g.exprs[run[0].name])
+        g.scope.update((f.name, g.exprs[f.name]) for f in run)
 
 
 def _emit_derived(g: Gen, infos: tuple[FieldInfo, ...]) -> None:
-    """Set ``g.scope`` (field name -> expression) and compute derived counts first."""
-    g.scope = {f.name: f"o.{f.name}" for f in infos}
+    """Set ``g.exprs`` (field name -> the expression written) and compute derived
+    counts first; ``g.scope`` starts empty (it grows with each field written)."""
+    g.exprs = {f.name: f"o.{f.name}" for f in infos}
+    g.scope = {}
     if not infos:
         return
     derived = _derived_map(infos)
@@ -575,12 +580,12 @@ def _emit_derived(g: Gen, infos: tuple[FieldInfo, ...]) -> None:
         info = next(f for f in infos if f.name == name)
         fn = g.const(_deriver(info, ref), "derive")
         g.emit(f"d_{name} = {fn}(o)")
-        g.scope[name] = f"d_{name}"
+        g.exprs[name] = f"d_{name}"
 
 
 def _scalar_arg(g: Gen, f: FieldInfo) -> str:
     pre = f.field.pre  # type: ignore[attr-defined]
-    expr = g.scope.get(f.name, f"o.{f.name}")
+    expr = g.exprs.get(f.name, f"o.{f.name}")
     if pre is None:
         return expr
     if isinstance(f.field, Bool):

@@ -196,6 +196,9 @@ class Protocol:
             return enc(msg)
         except Exception:  # the fast path bails on anything unusual; redo it carefully
             pass
+        return self._careful_encode(msg)
+
+    def _careful_encode(self, msg: Message) -> bytes:
         cls = type(msg)
         if self.tag_width:
             out = bytearray(self._tag_struct.pack(cls.TAG))

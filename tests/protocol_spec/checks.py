@@ -16,13 +16,10 @@ def fast_path_refuses(target: Protocol | type[Message], data: bytes) -> bool:
     end; it must never return a message that covers all of ``data``.
     """
     if isinstance(target, Protocol):
-        tw = target.tag_width
-        if len(data) < tw:
+        found = target._dispatch(data)
+        if found is None:
             return True
-        tag = int.from_bytes(data[:tw], "big")
-        if tag not in target._by_tag:
-            return True
-        cls, start = target.message(tag), tw
+        cls, start = found
     else:
         cls, start = target, 0
     try:

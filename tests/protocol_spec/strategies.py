@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from wirekit.protocol_spec import (
     Array,
+    Bits,
+    BitValues,
     Bool,
     Bytes,
     CString,
@@ -25,6 +27,7 @@ from wirekit.protocol_spec import (
     FixedBytes,
     Flags,
     Float,
+    If,
     Int,
     Message,
     Nested,
@@ -64,6 +67,14 @@ def _enum_values(field: Enum) -> st.SearchStrategy:
     return st.one_of(members, raw)
 
 
+def _bit_values(width: int, kind: Any) -> st.SearchStrategy:
+    if kind is bool:
+        return st.booleans()
+    if kind is int:
+        return st.integers(0, (1 << width) - 1)
+    return st.sampled_from(list(kind))
+
+
 def _encodes(field: Field, value: Any) -> bool:
     try:
         field.write(value, bytearray(), "")
@@ -97,6 +108,13 @@ def strategy_for(field: Any) -> st.SearchStrategy:
         field = Raw(field)
     if isinstance(field, Bool):
         return st.booleans()
+    if isinstance(field, Bits):
+        return st.builds(
+            field.value_cls,
+            **{name: _bit_values(width, kind) for name, width, _shift, kind in field.parts},
+        )
+    if isinstance(field, If):
+        return strategy_for(field.inner)  # messages_of makes it None where absent
     if isinstance(field, Enum):
         return _enum_values(field)
     if isinstance(field, Flags):
@@ -155,10 +173,16 @@ def messages_of(cls: type[Message]) -> st.SearchStrategy:
 
 
 def with_counts(msg: Message) -> Message:
-    """``msg`` with every derived count/length field set to the value decoding gives."""
+    """``msg`` as decoding gives it back: every derived count/length field set to its
+    data's length, every conditional field whose condition is false set to ``None``."""
     cls = type(msg)
     for name, ref in cls._wk_derived.items():
         setattr(msg, name, ref.field.length_of(getattr(msg, ref.name), ""))
+    scope: dict[str, Any] = {}
+    for f in cls.fields():
+        if isinstance(f.field, If) and not f.field.holds(scope):
+            setattr(msg, f.name, None)
+        scope[f.name] = getattr(msg, f.name)
     return msg
 
 
@@ -193,6 +217,8 @@ def typed(value: Any) -> Any:
         return (type(value), tuple((f.name, typed(getattr(value, f.name))) for f in value.fields()))
     if isinstance(value, list):
         return (list, tuple(typed(v) for v in value))
+    if isinstance(value, BitValues):
+        return (type(value), tuple(typed(v) for v in value.to_dict().values()))
     if isinstance(value, float):
         return (float, repr(value))  # exact, tells -0.0 from 0.0, and nan equals nan
     return (type(value), value)
@@ -249,16 +275,24 @@ def assert_roundtrip(protocol_or_cls: Protocol | type[Message], msg: Message) ->
         proto = protocol_or_cls
         data = proto.encode(msg)
         assert proto.encode(msg) == data, "protocol encoding is not deterministic"
-        assert data[: proto.tag_width] == cls.TAG.to_bytes(proto.tag_width, "big")
+        assert proto._careful_encode(msg) == data, "careful protocol encoding disagrees"
+        tw = proto.tag_width
+        assert proto._dispatch(data) == (cls, tw)
+        if tw:
+            assert data[:tw] == cls.TAG.to_bytes(tw, "big")
         back = proto.decode(data)
         assert back == msg
         assert typed(back) == typed(msg)
-        assert bytes(data[proto.tag_width :]) == msg.encode()
+        if proto.tag_bits is None:
+            assert bytes(data[tw:]) == msg.encode()
+        else:  # the body's first byte holds the tag in its high bits
+            body = msg.encode()
+            assert data[1:] == body[1:] and data[0] == body[0] | cls.TAG << (8 - proto.tag_bits)
         # Protocol.encode/decode fall back to the careful path silently, so check
         # the generated tagged encoder and the fast reader directly
         assert proto._encoders[cls](msg) == data, "tagged fast encoder disagrees"
         if cls._wk_fast_decodes:
-            fast_back, end = proto._readers[cls.TAG](data, proto.tag_width)
+            fast_back, end = cls._wk_fast_read(data, tw)
             assert end == len(data), f"fast reader stopped at {end} of {len(data)}"
             assert typed(fast_back) == typed(msg)
     else:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from wirekit.protocol_spec import (
     Array,
     BadEnumValueError,
+    Bits,
     Bytes,
     CString,
     EncodeError,
@@ -82,6 +83,23 @@ class Param(Message):
 
     name: CString()
     value: CString()
+
+
+class Opcode(enum.IntEnum):
+    QUERY = 0
+    IQUERY = 1
+    STATUS = 2
+    NOTIFY = 4
+    UPDATE = 5
+
+
+class SmallMode(enum.IntEnum):
+    OFF = 0
+    ON = 1
+    AUTO = 7
+
+
+DNS_FLAGS = Bits(u16, qr=(1, bool), opcode=(4, Opcode), aa=1, tc=1, rd=1, ra=1, z=3, rcode=4)
 
 
 class Wide(enum.IntFlag):
@@ -164,6 +182,10 @@ FIELDS = {
     "array until NUL of Param": Array(Param, until=b"\0"),
     "array until ffff of u16": Array(u16, until=b"\xff\xff"),
     "array until NUL of cstring": Array(CString(), until=b"\0"),
+    "bits(u16) dns flags": DNS_FLAGS,
+    "bits(u8)": Bits(u8, hi=(1, bool), mid=(3, SmallMode), lo=4),
+    "bits(u32le)": Bits(u32le, a=12, b=20),
+    "array of bits": Array(Bits(u8, x=(1, bool), y=7), count=u8),
 }
 
 

@@ -66,8 +66,9 @@ def check_decode(proto: Protocol, data: bytes) -> Message | None:
             with pytest.raises(Exception):  # noqa: B017 - construct's own error types vary
                 cls.construct.parse(data[proto.tag_width :])
     else:
-        tw = proto.tag_width
-        cls = proto.message(int.from_bytes(data[:tw], "big"))
+        found = proto._dispatch(data)
+        assert found is not None
+        cls, tw = found
         if cls._wk_fast_decodes:  # else its fast reader refuses everything
             fast, off = cls._wk_fast_read(data, tw)
             assert off == len(data)
@@ -98,9 +99,8 @@ def check_encode(proto: Protocol, msg: Message) -> bytes | None:
     """Encode ``msg`` every way: the careful writer decides, the fast writers never
     accept what it refuses, and whatever is accepted decodes and re-encodes alike."""
     cls = type(msg)
-    tag = cls.TAG.to_bytes(proto.tag_width, "big")
     try:
-        careful = tag + careful_encode(cls, msg)
+        careful = proto._careful_encode(msg)
     except EncodeError as exc:
         careful, error = None, exc
     fast = bytearray()
@@ -110,8 +110,18 @@ def check_encode(proto: Protocol, msg: Message) -> bytes | None:
         fast = None
     if fast is not None:
         assert careful is not None, f"fast path encoded {msg!r} that the careful writer refuses"
-        assert tag + bytes(fast) == careful
-    for encode in (proto.encode, lambda m: tag + m.encode()):
+        assert careful[proto.tag_width + 1 :] == bytes(fast)[1:]  # byte 0 may hold tag bits
+        assert len(careful) == len(fast) + proto.tag_width
+    try:
+        tagged = proto._encoders[cls](msg)
+    except Exception:  # noqa: BLE001
+        tagged = None
+    if tagged is not None:
+        assert tagged == careful, f"tagged fast encoder gave {tagged!r}, careful {careful!r}"
+    encoders = [proto.encode]
+    if proto.tag_bits is None:  # the body alone, behind its tag bytes
+        encoders.append(lambda m: (cls.TAG or 0).to_bytes(proto.tag_width, "big") + m.encode())
+    for encode in encoders:
         try:
             wire = encode(msg)
         except EncodeError as exc:
