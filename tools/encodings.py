@@ -40,6 +40,7 @@ import msgpack
 
 from wirekit.protocol_spec import (
     Array,
+    BitValues,
     Bool,
     Bytes,
     Enum,
@@ -47,6 +48,7 @@ from wirekit.protocol_spec import (
     FixedBytes,
     Flags,
     Float,
+    If,
     Int,
     Message,
     Nested,
@@ -101,10 +103,12 @@ def native_value(field: Field, value: Any) -> Any:
         return int(value.value) if isinstance(value, enum.Enum) else int(value)
     if isinstance(field, Array):
         return [native_value(field.item, v) for v in value]
-    if isinstance(field, Optional):
+    if isinstance(field, (Optional, If)):
         return native_value(field.inner, value)
     if isinstance(field, Nested):
         return {f.name: native_value(f.field, getattr(value, f.name)) for f in value.fields()}
+    if isinstance(value, BitValues):  # sub-fields by name, enums as ints
+        return {k: v.value if isinstance(v, enum.Enum) else v for k, v in value.to_dict().items()}
     if isinstance(field, Raw):
         return _plain(value)
     if isinstance(value, enum.Enum):
@@ -151,8 +155,10 @@ def ascii_tokens(field: Field, value: Any) -> list[str]:
         counted = field.count is not None and field.count.ref is None  # a count of its own
         head = [str(len(value))] if counted else []
         return head + [t for v in value for t in ascii_tokens(field.item, v)]
-    if isinstance(field, Optional):
+    if isinstance(field, (Optional, If)):
         return ascii_tokens(field.inner, value)
+    if isinstance(value, BitValues):
+        return [str(int(v)) for v in value.to_dict().values()]
     if isinstance(field, Nested):
         return [t for f in value.fields() for t in ascii_tokens(f.field, getattr(value, f.name))]
     return _plain_tokens(_plain(value))

@@ -39,6 +39,7 @@ import construct
 from wirekit.protocol_spec import (
     MISSING,
     Array,
+    Bits,
     Bool,
     Bytes,
     CString,
@@ -48,6 +49,7 @@ from wirekit.protocol_spec import (
     FixedBytes,
     Flags,
     Float,
+    If,
     Int,
     Message,
     Nested,
@@ -184,6 +186,10 @@ class ValueGenerator:
             return field.flag_cls(self.rng.randint(0, field.base.hi) & field.mask)
         if isinstance(field, Bool):
             return False if self.distribution == "zeros" else self.rng.random() < 0.5
+        if isinstance(field, Bits):
+            return field(**{name: self._bit_part(w, kind) for name, w, _s, kind in field.parts})
+        if isinstance(field, If):
+            return self.value(field.inner, path)  # message() drops it where absent
         if isinstance(field, Int):
             return self.int_in(field.lo, field.hi)
         if isinstance(field, VarUInt):
@@ -211,6 +217,14 @@ class ValueGenerator:
         if isinstance(field, Raw):
             return self._raw(field, path)
         return self._by_py_type(field, path)
+
+    def _bit_part(self, width: int, kind: Any) -> Any:
+        if kind is bool:
+            return False if self.distribution == "zeros" else self.rng.random() < 0.5
+        if kind is int:
+            return self.int_in(0, (1 << width) - 1)
+        members = sorted(kind, key=lambda m: m.value)
+        return members[0] if self.distribution == "zeros" else self.rng.choice(members)
 
     def _array(self, field: Array, path: str) -> list[Any]:
         if field.length is not None:
@@ -292,4 +306,14 @@ class ValueGenerator:
             except GenerationError:
                 if info.default is MISSING:
                     raise
+        scope: dict[str, Any] = {}  # a conditional field is None where its condition fails
+        for info in cls.fields():
+            if isinstance(info.field, If) and info.name in kwargs:
+                try:
+                    present = info.field.holds(scope)
+                except Exception:  # noqa: BLE001 - a condition over unset fields
+                    present = False
+                if not present:
+                    kwargs[info.name] = None
+            scope[info.name] = kwargs.get(info.name, info.default)
         return cls(**kwargs)
