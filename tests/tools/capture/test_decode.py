@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wirekit.codec import LengthPrefixed, MessageEncoder
 from wirekit.protocol_spec.example import EXAMPLE, Chat, Heartbeat
@@ -222,3 +224,35 @@ def test_framing_sequence_per_direction(tmp_path):
     offs = [len(first) + sum(len(x) for x in rest[:i]) for i in range(3)]
     assert client == [(0, login), *zip(offs, MSGS[:3], strict=True)]
     assert [r.message for r in recs if r.direction == "server"] == MSGS
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cuts=st.lists(st.integers(1, len(WIRE) - 1), min_size=1, max_size=12, unique=True),
+    lost=st.sets(st.integers(0, 12), max_size=3),
+    swap=st.integers(0, 11),
+)
+def test_losses_never_give_a_wrong_message(tmp_path_factory, cuts, lost, swap):
+    bounds = [0, *sorted(cuts), len(WIRE)]
+    pieces = [(a, WIRE[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    c = Conv()
+    pk = c.handshake()
+    segs = [c.at("c", off, data) for off, data in pieces]
+    c.seq["c"] += len(WIRE)
+    kept = [s for i, s in enumerate(segs) if i not in lost]
+    if swap + 1 < len(kept):
+        kept[swap], kept[swap + 1] = kept[swap + 1], kept[swap]
+    pk += kept + [c.fin("c")]
+    recs = records(write_pcap(tmp_path_factory.mktemp("l") / "a.pcap", pk))
+    truth = dict(zip(OFFS, MSGS, strict=True))
+    got = messages(recs)
+    assert all(truth.get(o) == m for _c, _d, o, m in got)  # never a wrong message
+    lost_ranges = [pieces[i] for i in lost if i < len(pieces)]
+    gaps = sorted((r.offset, r.length) for r in recs if r.kind == "gap")
+    covered = sum(n for _o, n in gaps)
+    assert covered == sum(len(d) for _o, d in lost_ranges)
+    untouched = [o for o in OFFS if not any(a < o + 22 and o < a + len(d) for a, d in lost_ranges)]
+    if not lost_ranges:
+        assert [o for _c, _d, o, _m in got] == OFFS
+    else:
+        assert {o for _c, _d, o, _m in got} <= set(untouched)

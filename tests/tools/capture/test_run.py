@@ -171,3 +171,16 @@ def test_streams_command(tmp_path):
     assert res.exit_code == 0 and os.path.exists(tmp_path / "o2" / "streams.json")
     res = run("streams", str(tmp_path / "nothing"), "--out", str(tmp_path / "o3"))
     assert res.exit_code == 3 and res.stderr.count("\n") == 1
+
+
+def test_decode_json_piped_to_encode_reproduces_the_stream(tmp_path):
+    from wirekit.protocol_spec.example import sample_messages
+
+    wire = b"".join(ENC.encode(m) for m in sample_messages())
+    c = Conv(server=("10.0.0.2", 7777))
+    path = write_pcap(tmp_path / "s.pcap", c.handshake() + [c.send("c", wire), c.fin("c")])
+    decoded = run("decode", path, "--json")
+    assert decoded.exit_code == 0
+    encoded = CliRunner().invoke(main, ["encode", "-"], input=decoded.stdout)
+    assert encoded.exit_code == 0, encoded.output
+    assert bytes.fromhex("".join(encoded.stdout.split())) == wire
