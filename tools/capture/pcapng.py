@@ -149,7 +149,8 @@ class PcapngReader:
                 pb = struct.Struct(order + "HHIIII").unpack_from
                 u32 = struct.Struct(order + "I").unpack_from
                 ifaces.clear()
-            assert head is not None and epb is not None and pb is not None and u32 is not None
+            if head is None or epb is None or pb is None or u32 is None:  # no SHB yet
+                raise self._fail("not a pcapng file (no section header block)", at)
             btype, blen = head(buf, pos)
             if u32(buf, pos + blen - 4)[0] != blen:
                 raise self._fail(f"corrupt pcapng block: trailing length does not match {blen}", at)
