@@ -410,4 +410,3 @@ class EventLoop:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
