@@ -108,13 +108,15 @@ class _SelectBackend:
         self._read: dict[int, Any] = {}
         self._write: dict[int, Any] = {}
 
-    def set(self, fd: int, events: int, obj: Any) -> None:
-        if events and fd >= FD_SETSIZE:
+    def check(self, fd: int) -> None:
+        if fd >= FD_SETSIZE:
             raise DescriptorLimitError(
                 f"descriptor {fd} cannot be watched by the select backend: select.select "
                 f"handles descriptors below FD_SETSIZE={FD_SETSIZE} only "
                 '(use backend="selectors")'
             )
+
+    def set(self, fd: int, events: int, obj: Any) -> None:
         if events & READ:
             self._read[fd] = obj
         else:
@@ -154,6 +156,9 @@ class _SelectorsBackend:
     def __init__(self) -> None:
         self._sel = selectors.DefaultSelector()
         self._events: dict[int, int] = {}
+
+    def check(self, fd: int) -> None:
+        pass  # epoll/kqueue/poll watch any descriptor number
 
     def set(self, fd: int, events: int, obj: Any) -> None:
         old = self._events.get(fd, 0)
@@ -254,6 +259,7 @@ class EventLoop:
         fd = channel.fileno()
         if fd in self._channels:
             raise ValueError(f"descriptor {fd} is already registered with this loop")
+        self._backend.check(fd)
         self._backend.set(fd, events, channel)
         self._channels[fd] = channel
         self._interest[fd] = events
