@@ -15,10 +15,18 @@ Framers (immutable layout descriptions, shareable between connections):
 * :class:`TypeLength` -- the type tag selects a fixed size
 * :class:`ShutdownTerminated` -- one message, ended by the peer's half-close
 
-Decoding/encoding: :class:`StreamDecoder`, :class:`Encoder`, :class:`MessageDecoder`,
-:class:`MessageEncoder`.  Events: :class:`Frame`, :class:`DamagedFrame`,
-:class:`SyncLost`, :class:`Resynced`, :class:`Decoded`.  Errors: :class:`FramingError`
-and its subclasses (all ``DecodeError``); the connection's own failures are
+Framing as text (the CLI ``--framing`` form): :func:`parse_framing`; framing
+sequences (PostgreSQL's startup, then typed messages) are lists of
+:class:`wirekit.protocol_spec.Step`.  Your own framer: subclass :class:`Framer` and
+implement ``measure`` and ``encode`` (see :mod:`wirekit.codec.framer`).
+
+Decoding: :class:`StreamDecoder` (``feed`` -> events in stream order, pull mode with
+``next_event``, ``switch``, ``detach``), :class:`MessageDecoder`; :class:`Inbox` turns
+events into items for transports.  Encoding: :class:`Encoder`, :class:`MessageEncoder`.
+Events: :class:`Frames` (runs of :class:`Frame`), :class:`Messages` (runs of
+:class:`Message`), :class:`Error`, :class:`DamagedFrame`, :class:`SyncLost`,
+:class:`Resynced`; pull-mode sentinels :data:`NEED_DATA`, :data:`EOF`.  Errors:
+:class:`FramingError` and its subclasses (all ``DecodeError``); the connection's own failures are
 :class:`TransportError` and its subclasses (``transport_errors``).
 """
 
@@ -35,11 +43,25 @@ from .errors import (
     TruncatedStream,
     UnknownFrameType,
 )
-from .events import DamagedFrame, Event, Frame, Resynced, SyncLost
+from .events import (
+    EOF,
+    NEED_DATA,
+    DamagedFrame,
+    Error,
+    Event,
+    Frame,
+    Frames,
+    Message,
+    Messages,
+    Resynced,
+    SyncLost,
+)
 from .fixed import FixedLength
-from .framer import DEFAULT_MAX_FRAME, Framer
+from .framer import DEFAULT_MAX_FRAME, Framer, Measure
+from .inbox import Inbox
 from .length_prefixed import LengthPrefixed
-from .messages import Decoded, MessageDecoder, MessageEncoder
+from .messages import MessageDecoder, MessageEncoder
+from .parse import FramingSyntaxError, framing_text, parse_framing
 from .shutdown import ShutdownTerminated
 from .sockopts import KeepAlive
 from .transport_errors import (
@@ -57,6 +79,10 @@ from .varint import VarintLength
 __all__ = [
     # framers
     "Framer",
+    "Measure",
+    "parse_framing",
+    "framing_text",
+    "FramingSyntaxError",
     "LengthPrefixed",
     "AsciiLength",
     "FixedLength",
@@ -70,13 +96,19 @@ __all__ = [
     "Encoder",
     "MessageDecoder",
     "MessageEncoder",
+    "Inbox",
     # events
+    "Frames",
     "Frame",
+    "Messages",
+    "Message",
+    "Error",
     "DamagedFrame",
     "SyncLost",
     "Resynced",
-    "Decoded",
     "Event",
+    "NEED_DATA",
+    "EOF",
     # errors
     "FramingError",
     "FrameTooLarge",

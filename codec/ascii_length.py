@@ -11,22 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import WINDOW, BadLengthPrefix, FrameTooLarge
-from .events import Frame
-from .framer import DEFAULT_MAX_FRAME, ByteString, Framer, check_max_frame, new_frame
+from .framer import DEFAULT_MAX_FRAME, ByteString, FixedLayout, Measure, check_max_frame
 
 __all__ = ["AsciiLength"]
 
 
-class AsciiLength(Framer):
+class AsciiLength(FixedLayout):
     """``digits`` zero-padded ASCII decimal digits, then that many body bytes."""
 
-    __slots__ = ("digits",)
+    __slots__ = ("digits", "_head")
     _repr_fields = ("digits", "max_frame")
 
     def __init__(self, digits: int = 5, *, max_frame: int = DEFAULT_MAX_FRAME) -> None:
         if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 20:
             raise ValueError(f"digits must be an int from 1 to 20, got {digits!r}")
         self.digits = digits
+        self._head = digits
         # The prefix itself cannot say more than 10**digits - 1.
         self.max_frame = min(check_max_frame(max_frame), 10**digits - 1)
 
@@ -37,11 +37,24 @@ class AsciiLength(Framer):
     def _max_note(self) -> str:
         return f" ({self.digits} decimal digits)"
 
-    def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
+    def measure(self, data: bytes, pos: int) -> Measure | int:
+        d = self.digits
+        prefix = data[pos : pos + d]
+        if not prefix.isdigit():
+            if prefix:
+                raise self._bad(data, pos, 0, prefix)
+            return d
+        if len(prefix) < d:
+            return d
+        return Measure(0, d, int(prefix))
+
+    def _scan(
+        self, data: bytes, src: Any, pos: int, base: int, bodies: list, extra: list
+    ) -> tuple[int, int]:
         d = self.digits
         maxf = self.max_frame
         n = len(data)
-        append = out.append
+        append = bodies.append
         while n - pos >= d:
             prefix = data[pos : pos + d]
             # bytes.isdigit() is ASCII-only: exactly b"0"..b"9" (int() alone would
@@ -55,7 +68,7 @@ class AsciiLength(Framer):
             end = start + size
             if end > n:
                 return pos, d + size
-            append(new_frame(Frame, (src[start:end], base + pos, base + start, b"")))
+            append(src[start:end])
             pos = end
         if pos < n:  # part of a prefix: refuse a non-digit now, not when all arrived
             prefix = data[pos:n]
@@ -69,8 +82,8 @@ class AsciiLength(Framer):
             raise self._bad(prefix, 0, base, prefix)
         return -1 if len(buf) >= need else need
 
-    def _frame_length(self, head: bytes) -> int | None:
-        prefix = head[: self.digits]
+    def _frame_length(self, data: bytes, pos: int = 0) -> int | None:
+        prefix = data[pos : pos + self.digits]
         if len(prefix) < self.digits or not prefix.isdigit():
             return None
         return self.digits + int(prefix)

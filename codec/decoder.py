@@ -1,37 +1,114 @@
-"""The sans-I/O stream decoder: bytes in, frames out, for any transport.
+"""The sans-I/O stream decoder: bytes in, events out, for every driver.
 
-A blocking socket loop, a selectors loop, an asyncio protocol and the pcap capture
-decoder all drive the same object::
+A blocking channel, a selectors loop, asyncio and the capture decoder all drive the
+same object, with the same loop and no ``try``::
 
-    dec = StreamDecoder(LengthPrefixed(width=4))   # one per connection and direction
-    for frame in dec.feed(chunk):                  # any slice of the stream
-        handle(frame.data, frame.offset)
-    dec.feed_gap(n)                                # capture lost n bytes
-    dec.feed_eof()                                 # peer closed
+    dec = StreamDecoder(LengthPrefixed(width=4), proto)   # one per connection and direction
+    for ev in dec.feed(chunk):                           # any slice of the stream
+        ...                                              # Messages, Error, ... in stream order
+    dec.feed_gap(n)                                      # a capture lost n bytes
+    dec.feed_eof()                                       # peer closed
 
-It never reads a socket, never blocks and keeps no state outside itself.
+**The contract** (modelled on h11 and wsproto).  Each call returns everything the
+bytes given so far decide, in stream order: runs of frames (:class:`Frames`) or of
+decoded messages (:class:`Messages`), gap events, and errors as :class:`Error` events
+in their place.  There is no hidden queue and no retry call.  Two kinds of error,
+one rule:
+
+* a *recoverable* error (a message that does not decode, a delimited frame over the
+  limit) is ``Error(fatal=False)``: that frame is skipped, decoding goes on;
+* a *fatal* one (the stream can no longer be framed: a length prefix over the limit)
+  is ``Error(fatal=True)`` after every event before it, and the decoder is closed
+  (``closed`` is True; feeding it again raises ``DecoderClosed``).  With
+  ``resync=True`` (the capture decoder's default) it is recoverable instead: the
+  decoder searches for sync again (see below).
+
+Bad bytes never raise; only API misuse does (``TypeError``, ``DecoderClosed``).
+
+**Pull mode and switching framing.**  ``receive_data`` / ``receive_gap`` /
+``receive_eof`` only store input; ``next_event()`` returns one event (a run holds
+exactly one frame), :data:`NEED_DATA` or :data:`EOF`.  After a frame the caller may
+``switch(framer, protocol)`` -- the bytes after the frame are then framed the new way
+-- or ``detach()`` the bytes received but not framed (``trailing_data``), for TLS or
+HTTP ``Upgrade`` to take over.  A *framing sequence* (a list of
+:class:`~wirekit.protocol_spec.Step`) declares the switches as data, so every driver
+follows them in ``feed`` too: PostgreSQL's frontend sends one untyped StartupMessage
+(or SSLRequest first), then typed messages::
+
+    StreamDecoder([Step("length:4,includes=1", startup, until="StartupMessage"),
+                   Step("length:4,header=1,includes=1", frontend)])
+
+**Joining a stream mid-way** (``synced=False``, captures): delimited framing discards
+up to the first delimiter (a :class:`Resynced` event says how much); a length-based
+stream *with a protocol* regains sync by validation -- the first offset from which
+``validate`` (default 3) consecutive frames frame and decode cleanly (or that many
+up to EOF) -- reported as ``Resynced(method="validated")`` with the bytes skipped;
+without a protocol nothing can be vouched for, so a :class:`SyncLost` says so and
+nothing is delivered.  With a framing sequence it starts in the last (steady) step.
+The same search follows a gap that hit a length prefix, and a fatal framing error,
+when ``resync=True``.  A frame the search did not validate is never delivered.
 """
 
 from __future__ import annotations
 
-from typing import NoReturn
+from collections import deque
+from typing import Any
+
+from wirekit.protocol_spec.errors import DecodeError
 
 from .buffer import ReceiveBuffer
 from .errors import DecoderClosed, FramingError
-from .events import DamagedFrame, Event, Resynced, SyncLost
-from .framer import GAP_RESYNC, GAP_TO_EOF, Framer
+from .events import (
+    EOF,
+    LAYOUT_FIXED,
+    LAYOUT_FRAMES,
+    LAYOUT_HEADERS,
+    NEED_DATA,
+    DamagedFrame,
+    Error,
+    Event,
+    Frames,
+    Messages,
+    Resynced,
+    SyncLost,
+)
+from .framer import GAP_RESYNC, GAP_TO_EOF, Framer, Measure
+from .steps import Steps
 
-__all__ = ["StreamDecoder"]
+__all__ = ["StreamDecoder", "snapshot", "SEARCH_MAX_FRAME"]
 
 # Decoder states (StreamDecoder.state gives their names).
 _OPEN = 0  # framing normally
 _SKIP = 1  # discarding the rest of a damaged frame after a gap
 _RESYNC = 2  # delimited: discarding up to the next delimiter
-_STOPPED = 3  # sync lost for good (after a gap): input is dropped
-_TO_EOF = 4  # shutdown-terminated message damaged by a gap: dropped until EOF
-_CLOSED = 5  # a framing error closed the decoder
-_EOF = 6  # feed_eof was called
-_STATE_NAMES = ("open", "skipping", "resyncing", "stopped", "damaged", "closed", "eof")
+_SEARCH = 3  # validated search for sync (length-based framing with a protocol)
+_STOPPED = 4  # sync lost for good: input is dropped
+_TO_EOF = 5  # shutdown-terminated message damaged by a gap: dropped until EOF
+_CLOSED = 6  # a fatal framing error closed the decoder
+_EOF = 7  # feed_eof was called
+_STATE_NAMES = (
+    "open",
+    "skipping",
+    "resyncing",
+    "searching",
+    "stopped",
+    "damaged",
+    "closed",
+    "eof",
+)
+
+#: The largest frame body the validated sync search accepts as a candidate (1 MiB,
+#: or ``max_frame`` if smaller): it bounds what the search buffers (``validate``
+#: frames) whatever a garbage prefix announces.
+SEARCH_MAX_FRAME = 1 << 20
+
+#: A frame whose remaining bytes exceed this is collected in a buffer allocated once
+#: at its final size (no growth, no second copy while it fills).
+_BIG = 1 << 20
+
+_DATA = 0
+_GAP = 1
+_END = 2
 
 
 def snapshot(data: object, who: str) -> bytes:
@@ -45,48 +122,42 @@ def snapshot(data: object, who: str) -> bytes:
     raise TypeError(f"{who} expects bytes-like, got {type(data).__name__}")
 
 
+def _check_count(value: Any, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return value
+
+
 class StreamDecoder:
-    """Turns a byte stream, fed in arbitrary chunks, into :class:`Frame` objects.
+    """Turns a byte stream, fed in arbitrary chunks, into events (see the module
+    docstring for the contract).
 
-    ``feed(data)`` takes any bytes-like chunk and returns the list of frames it
-    completed, in stream order, keeping the remainder for the next call.  Each frame
-    knows its absolute stream offset (``offset=`` sets the offset of the first byte
-    fed, for a capture that starts mid-stream).
-
-    **Bytes or memoryview.**  Frames are ``bytes`` by default: for small frames a
-    ``bytes`` slice is cheaper than a ``memoryview`` slice, and a frame does not pin
-    the receive chunk it came from.  With ``copy=False`` frames are ``memoryview``
-    slices of an immutable ``bytes`` chunk (never of the caller's buffer, which is
-    copied if mutable, so ``recv_into`` buffers can be reused): no copy of large
-    bodies, at the price of keeping the chunk alive as long as any frame of it.
-
-    **Errors and the state after them.**  A :class:`~wirekit.codec.FramingError`
-    names the absolute offset, the rule broken and the bytes there; the frames
-    completed before it in the same call are in ``exc.frames``.  Afterwards:
-
-    * delimited framing **resynchronises**: bytes up to and including the next
-      delimiter are discarded, a :class:`Resynced` event marks where frames resume,
-      and decoding goes on.  The rest of the chunk is resync-scanned and framed at
-      once, exactly as if it were fed later; what it yields (events, and any further
-      framing errors) is queued and delivered, in stream order, by the next call --
-      ``feed(b"")``, or ``feed_gap``/``feed_eof``, whose own effect applies after the
-      queued bytes.  Any call may so raise a queued error (its ``frames`` are the
-      events before it); call again for the rest (``feed(b"")``, or ``feed_eof()``
-      after EOF).  The events and errors are therefore the same however the stream
-      is chunked, gaps and EOF included;
-    * every other framer is **closed**: any later ``feed``/``feed_gap``/``feed_eof``
-      raises :class:`~wirekit.codec.DecoderClosed` (caused by the first error), and
-      ``position`` is the offset after the last byte fed.  A wrong frame is never
-      delivered.
-
-    **Gaps** (:meth:`feed_gap`) add :class:`DamagedFrame`, :class:`SyncLost` and
-    :class:`Resynced` events to what ``feed``/``feed_gap`` return; without gaps only
-    frames are returned.
+    Args:
+        framing:  a :class:`~wirekit.codec.Framer`, framing text (``"length:4"``,
+                  see :func:`~wirekit.codec.parse_framing`) or a framing sequence
+                  (a list of ``Step``).
+        protocol: if given, frames are decoded (``protocol.decode(header + body)``)
+                  and runs are :class:`Messages`; a frame that does not decode is an
+                  ``Error(fatal=False)`` whose error's offsets are absolute.
+        offset:   absolute stream offset of the first byte fed.
+        copy:     frames are ``bytes`` (default; a small slice is cheaper than a view
+                  and pins nothing); ``False``: ``memoryview`` slices of an immutable
+                  chunk (never of the caller's buffer), no copy of large bodies.
+        synced:   ``False`` for a stream joined mid-way.
+        resync:   search for sync after a gap hit a length prefix or a fatal framing
+                  error, instead of stopping/closing.
+        validate: how many consecutive frames must frame and decode cleanly for the
+                  search to accept an offset.
     """
 
     __slots__ = (
         "framer",
+        "protocol",
         "copy",
+        "synced",
+        "resync",
+        "validate",
+        "_steps",
         "_buf",
         "_need",
         "_mode",
@@ -94,16 +165,38 @@ class StreamDecoder:
         "_discarded",
         "_error",
         "_start",
-        "_queue",
+        "_fed",
+        "_big",
+        "_one",
+        "_emitted",
+        "_rest",
+        "_inq",
+        "_outq",
+        "_search_at",
     )
 
-    def __init__(self, framer: Framer, *, offset: int = 0, copy: bool = True) -> None:
-        if not isinstance(framer, Framer):
-            raise TypeError(f"framer must be a wirekit.codec framer, not {type(framer).__name__}")
+    def __init__(
+        self,
+        framing: Any,
+        protocol: Any = None,
+        *,
+        offset: int = 0,
+        copy: bool = True,
+        synced: bool = True,
+        resync: bool = False,
+        validate: int = 3,
+    ) -> None:
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise ValueError(f"offset must be an int >= 0, got {offset!r}")
-        self.framer = framer
+        if protocol is not None and not callable(getattr(protocol, "decode", None)):
+            raise TypeError(f"protocol {protocol!r} lacks decode")
+        self._steps = Steps(framing, protocol)
+        self.framer: Framer = self._steps.framer
+        self.protocol: Any = self._steps.protocol
         self.copy = bool(copy)
+        self.synced = bool(synced)
+        self.resync = bool(resync)
+        self.validate = _check_count(validate, "validate", 1)
         self._buf = ReceiveBuffer(offset)
         self._need = 0
         self._mode = _OPEN
@@ -111,166 +204,813 @@ class StreamDecoder:
         self._discarded = 0
         self._error: BaseException | None = None
         self._start = offset
-        self._queue: list = []  # delimited: events/errors found after an error, undelivered
+        self._fed = offset  # absolute offset after the last byte fed (gaps included)
+        self._big: bytearray | None = None  # a large frame being collected (see _BIG)
+        self._one = False  # pull mode: stop after one frame
+        self._emitted = 0  # frames emitted by the current pull-mode step
+        self._rest: list = []  # pull mode: input left after that frame
+        self._inq: deque = deque()  # pull mode: input not yet processed
+        self._outq: deque = deque()  # pull mode: events not yet handed out
+        self._search_at = 0
+        if not synced:
+            self._steps.to_last()
+            self._sync_framer()
+            start: list = []
+            self._unsynced(offset, "joined mid-stream", start)
+            self._outq.extend(start)  # handed out by the first call
 
     # ------------------------------------------------------------ inspection
     @property
     def position(self) -> int:
         """Absolute stream offset of the next byte to be fed (gaps included)."""
-        return self._buf.offset + len(self._buf.data)
+        return self._fed
 
     @property
     def buffered(self) -> int:
         """How many received bytes are held (the start of an incomplete frame)."""
+        if self._big is not None:
+            return self._fed - self._buf.offset
         return len(self._buf.data)
 
     @property
     def state(self) -> str:
         """``"open"``, ``"skipping"`` (rest of a damaged frame), ``"resyncing"``,
-        ``"stopped"`` (sync lost), ``"damaged"`` (shutdown-terminated message hit by a
-        gap), ``"closed"`` (framing error) or ``"eof"``."""
+        ``"searching"``, ``"stopped"`` (sync lost), ``"damaged"`` (shutdown-terminated
+        message hit by a gap), ``"closed"`` (fatal framing error) or ``"eof"``."""
         return _STATE_NAMES[self._mode]
 
     @property
+    def closed(self) -> bool:
+        """True after a fatal framing error or EOF: feeding again raises."""
+        return self._mode >= _CLOSED
+
+    @property
     def at_boundary(self) -> bool:
-        """True if no partial frame is buffered (EOF now would be clean)."""
-        return self._mode == _OPEN and not self._buf.data
+        """True if nothing received is pending: no partial frame buffered, no input or
+        event waiting in pull mode (EOF now would be clean)."""
+        return (
+            self._mode == _OPEN
+            and not self._buf.data
+            and self._big is None
+            and not self._inq
+            and not self._outq
+        )
+
+    @property
+    def trailing_data(self) -> bytes:
+        """The bytes received but not framed: a buffered partial frame and, in pull
+        mode, input not yet processed (what another protocol takes over)."""
+        parts = [bytes(self._buf.data)]
+        for kind, data, pos in self._inq:
+            if kind == _DATA:
+                parts.append(data[pos:])
+        return b"".join(parts)
 
     # ------------------------------------------------------------------ feed
     def feed(self, data: bytes | bytearray | memoryview) -> list[Event]:
-        """Add a chunk of the stream; return the events it completed (normally only
-        :class:`Frame` objects).  Raises a ``FramingError`` if the stream breaks the
-        framing rules (see the class docstring for the state afterwards)."""
+        """Add a chunk of the stream; return the events it decides, in stream order."""
         if type(data) is not bytes:
             data = snapshot(data, "StreamDecoder.feed")
-        if self._mode or self._queue:
-            return self._feed_special(data)
-        if self._buf.data:
-            return self._feed_buffered(data, [])
-        if not data:
-            return []
-        return self._frame(data, [], 0)
+        if self._inq or self._outq:
+            self._inq.append((_DATA, data, 0))
+            return self._drain()
+        mode = self._mode
+        if mode >= _CLOSED:
+            raise self._closed()
+        self._fed += len(data)
+        out: list = []
+        if mode:
+            self._special(data, 0, out)
+        elif self._buf.data or self._big is not None:
+            self._buffered(data, 0, out)
+        elif data:
+            self._frame(data, out, 0)
+        return out
 
-    def _feed_buffered(self, data: bytes, out: list) -> list:
-        """``data`` continues the incomplete frame in the buffer."""
+    def feed_gap(self, n: int) -> list[Event]:
+        """The next ``n`` bytes of the stream are missing (a capture lost them).
+
+        * Inside a frame whose length is known: that frame is a :class:`DamagedFrame`
+          (its offset, length, header and the bytes received), the decoder skips to
+          its end and goes on.  A frame is reported once, however many gaps hit it.
+        * :class:`~wirekit.codec.FixedLength`: every boundary is known, every frame
+          the gap touches is reported (frames lost whole as one event with ``count``).
+        * Otherwise (inside a length prefix, or past the current frame):
+          :class:`SyncLost` says where and what the decoder does -- ``"resync"``
+          (delimited), ``"search"`` (``resync=True`` with a protocol) or ``"stop"``.
+        * Shutdown-terminated framing: ``feed_eof`` reports the one message damaged.
+        """
+        _check_count(n, "gap length", 0)
+        if self._inq or self._outq:
+            self._inq.append((_GAP, n, 0))
+            return self._drain()
+        if self._mode >= _CLOSED:
+            raise self._closed()
+        out: list = []
+        self._gap_input(n, out)
+        return out
+
+    def feed_eof(self) -> list[Event]:
+        """The stream ended (peer half-closed, capture ended).
+
+        Between frames nothing more is said (shutdown-terminated framing gives its one
+        frame).  Inside a frame: a fatal ``Error`` carrying
+        :class:`~wirekit.codec.TruncatedStream` with the bytes expected and received.
+        Afterwards the decoder is closed; ``feed_eof`` again returns ``[]``.
+        """
+        if self._inq or self._outq:
+            self._inq.append((_END, 0, 0))
+            return self._drain()
+        out: list = []
+        self._eof_input(out)
+        return out
+
+    # -------------------------------------------------------------- pull mode
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Store a chunk for :meth:`next_event` (no framing happens yet)."""
+        if type(data) is not bytes:
+            data = snapshot(data, "StreamDecoder.receive_data")
+        if data:
+            self._inq.append((_DATA, data, 0))
+
+    def receive_gap(self, n: int) -> None:
+        """Store a gap of ``n`` lost bytes for :meth:`next_event`."""
+        self._inq.append((_GAP, _check_count(n, "gap length", 0), 0))
+
+    def receive_eof(self) -> None:
+        """Store the end of the stream for :meth:`next_event`."""
+        self._inq.append((_END, 0, 0))
+
+    def next_event(self) -> Event | Any:
+        """The next event (a run holds exactly one frame), or :data:`NEED_DATA`, or
+        :data:`EOF` once the stream ended and everything was handed out."""
+        outq = self._outq
+        if outq:
+            return outq.popleft()
+        inq = self._inq
+        while inq:
+            kind, data, pos = inq.popleft()
+            out: list = []
+            self._one = True
+            self._emitted = 0
+            try:
+                self._process(kind, data, pos, out)
+            finally:
+                self._one = False
+            if self._rest:
+                inq.extendleft(reversed(self._rest))
+                self._rest = []
+            if out:
+                outq.extend(out)
+                return outq.popleft()
+        return EOF if self._mode == _EOF else NEED_DATA
+
+    def _process(self, kind: int, data: Any, pos: int, out: list) -> None:
+        if kind == _DATA:
+            if self._mode >= _CLOSED:
+                raise self._closed()
+            if not pos:
+                self._fed += len(data)
+            if self._mode:
+                self._special(data, pos, out)
+            elif self._buf.data or self._big is not None:
+                self._buffered(data, pos, out)
+            elif pos < len(data):
+                self._frame(data, out, pos)
+        elif kind == _GAP:
+            if self._mode >= _CLOSED:
+                raise self._closed()
+            self._gap_input(data, out)
+        else:
+            self._eof_input(out)
+
+    def _drain(self) -> list:
+        """Everything pending in pull mode, as one list (``feed`` after ``receive_*``)."""
+        out = list(self._outq)
+        self._outq.clear()
+        while self._inq:
+            kind, data, pos = self._inq.popleft()
+            self._process(kind, data, pos, out)
+        return out
+
+    def switch(self, framing: Any, protocol: Any = ...) -> None:
+        """Frame the rest of the stream with ``framing`` (and ``protocol``, if given;
+        ``None`` for frames).  Only at a frame boundary: at the start, or after
+        ``next_event`` returned a frame and before it is called again (``ValueError``
+        otherwise).  Ends any framing sequence."""
+        if self._outq or self._buf.data or self._big is not None or self._mode != _OPEN:
+            raise ValueError(
+                "switch() needs a frame boundary: call it after next_event() returned a"
+                f" frame (decoder state {self.state}, {len(self._outq)} event(s) pending)"
+            )
+        self._steps = Steps(framing, self.protocol if protocol is ... else protocol)
+        self._sync_framer()
+
+    def detach(self) -> bytes:
+        """Close the decoder and return the bytes received but not framed (see
+        :attr:`trailing_data`): the stream now belongs to someone else."""
+        rest = self.trailing_data
+        self._inq.clear()
+        self._outq.clear()
+        self._buf.data.clear()
+        self._big = None
+        self._mode = _EOF
+        return rest
+
+    # --------------------------------------------------------------- framing
+    def _sync_framer(self) -> None:
+        self.framer = self._steps.framer
+        self.protocol = self._steps.protocol
+        self._need = 0
+
+    def _frame(self, chunk: bytes, out: list, pos: int) -> None:
+        """Frame ``chunk[pos:]`` (the buffer is empty and ``buf.offset`` is the
+        absolute offset of ``chunk[pos]``); buffer the incomplete rest.  Loops (never
+        recurses) over step switches and delimited resyncs, so a chunk of a million
+        bad frames costs a million cheap turns."""
+        buf = self._buf
+        base = buf.offset - pos
+        n = len(chunk)
+        steps = self._steps
+        while True:
+            if steps.if_first is not None:
+                if pos >= n:
+                    return
+                if steps.check_first(chunk[pos]):
+                    self._sync_framer()
+            framer = self.framer
+            if self._one:
+                if self._emitted:
+                    if pos < n:
+                        self._rest.append((_DATA, chunk, pos))
+                    return
+                size = framer._frame_length(chunk, pos)
+                if size is not None and 0 < size < n - pos:
+                    # One frame only: scan exactly its bytes, keep the rest as input.
+                    self._rest.append((_DATA, chunk, pos + size))
+                    chunk = chunk[pos : pos + size]
+                    base += pos
+                    pos = 0
+                    n = size
+            bodies: list = []
+            extra: list = []
+            err: FramingError | None = None
+            try:
+                end, need = framer._scan(
+                    chunk, chunk if self.copy else memoryview(chunk), pos, base, bodies, extra
+                )
+            except FramingError as exc:
+                err = exc
+                end = need = 0
+            cut = None
+            if bodies:
+                if err is None:
+                    run_end = base + end
+                elif framer._kind == LAYOUT_FRAMES:
+                    last = extra[-1]
+                    run_end = last.offset + last.length
+                else:
+                    run_end = (
+                        base
+                        + pos
+                        + len(bodies) * (framer._head + framer._tail)
+                        + sum(map(len, bodies))
+                    )
+                cut = self._emit(bodies, extra, base + pos, run_end, out)
+            if cut is not None:
+                # A step of the sequence ended inside this chunk: frame the rest the
+                # next step's way (what the old step made of it is dropped).
+                pos = cut - base
+                buf.offset = cut
+                if self._one and pos < n:
+                    self._rest.insert(0, (_DATA, chunk, pos))
+                    return
+                if pos >= n:
+                    return
+                continue
+            if err is None:
+                buf.keep(chunk, base, end)  # compaction: once per feed
+                self._need = need
+                return
+            at = self._framing_error(err, out)
+            if at is None:
+                return
+            if self._mode == _SEARCH:
+                # search from the byte after the bad frame's start
+                buf.keep(chunk, base, at + 1 - base)
+                self._search(out, False)
+                return
+            # delimited: resynchronise on the next delimiter, then frame on
+            drop = self._resync_in(chunk, at - base, base, out)
+            if drop is None:
+                return
+            pos = drop
+
+    def _emit(self, bodies: list, extra: list, offset: int, end: int, out: list) -> int | None:
+        """Hand out a run of frames (decoded if there is a protocol).  Returns the
+        absolute offset where the current step of a framing sequence ended inside the
+        run (the frames after it are dropped), else ``None``."""
+        framer = self.framer
+        kind = framer._kind
+        run = Frames(
+            bodies, offset, end, kind, framer._head, framer._tail, extra if kind else None
+        )
+        steps = self._steps
+        left = steps.left
+        cut = None
+        if left is not None and len(bodies) >= left:
+            if len(bodies) > left:
+                run = run.split(left)[0]
+            cut = run.end
+        if self.protocol is not None:
+            k = self._decode(run, out, steps.until)
+            if k is not None:
+                frame = run[k - 1]
+                cut = frame.offset + frame.length
+                if self._one:
+                    self._emitted += 1
+                steps.advance()
+                self._sync_framer()
+                return cut
+        else:
+            out.append(run)
+        if self._one:
+            self._emitted += 1
+        if cut is not None:
+            steps.advance()
+            self._sync_framer()
+        elif left is not None:
+            steps.left = left - len(run)
+        return cut
+
+    def _decode(self, run: Frames, out: list, until: tuple | None) -> int | None:
+        """Decode ``run`` into Messages runs and Error events.  With ``until``: stop
+        after the first message of those classes and return how many frames that
+        took."""
+        decode = self.protocol.decode
+        if until is None and run._kind == LAYOUT_FIXED:
+            try:
+                msgs = [decode(b) for b in run.bodies]
+            except DecodeError:
+                pass  # decoded again one by one below, for the exact place
+            else:
+                out.append(Messages(msgs, run))
+                return None
+        frames = run.frames()
+        good: list = []
+        msgs = []
+        for i, frame in enumerate(frames):
+            try:
+                msg = decode(frame.header + frame.data if frame.header else frame.data)
+            except DecodeError as exc:
+                if good:
+                    out.append(Messages(msgs, Frames.of(good)))
+                    good = []
+                    msgs = []
+                err = self._rebase(exc, frame)
+                out.append(Error(err, frame.offset, frame.length, False))
+                continue
+            good.append(frame)
+            msgs.append(msg)
+            if until is not None and type(msg).__name__ in until:
+                out.append(Messages(msgs, Frames.of(good)))
+                return i + 1
+        if good:
+            out.append(Messages(msgs, run if len(good) == len(frames) else Frames.of(good)))
+        return None
+
+    @staticmethod
+    def _rebase(exc: DecodeError, frame: Any) -> DecodeError:
+        # Protocol offsets count from the tag: header bytes sit at frame.offset, the
+        # rest right after the length prefix.
+        hlen = len(frame.header)
+        if exc.offset is not None and exc.offset < hlen:
+            err = exc.rebased(frame.offset)
+        else:
+            err = exc.rebased(frame.data_offset - hlen)
+        return err
+
+    def _framing_error(self, err: FramingError, out: list) -> int | None:
+        """A framing error at ``err.offset``: delimited framing resyncs (recoverable);
+        with ``resync=True`` and a protocol the decoder enters the validated search
+        (recoverable); otherwise it is fatal and the decoder closes (returns
+        ``None``).  Returns the error's offset when decoding goes on."""
+        buf = self._buf
+        at = err.offset if err.offset is not None else buf.offset
+        buf.data.clear()
+        self._big = None
+        if self.framer.gap_action == GAP_RESYNC:
+            out.append(Error(err, at, None, False))
+            self._discarded = 0
+            return at
+        if self.resync and self._search_ok():
+            out.append(Error(err, at, None, False))
+            out.append(SyncLost(at, "search", f"framing error at offset {at}: searching for sync"))
+            self._mode = _SEARCH
+            self._discarded = 0
+            self._search_at = 0
+            return at
+        out.append(Error(err, at, None, True))
+        self._mode = _CLOSED
+        self._error = err
+        buf.offset = self._fed
+        return None
+
+    def _search_ok(self) -> bool:
+        """Can frames be vouched for by validation (a protocol to decode them, a
+        framer whose frame lengths come from their bytes)?"""
+        return self.protocol is not None and self.framer.gap_action not in (
+            GAP_RESYNC,
+            GAP_TO_EOF,
+        )
+
+    def _resync_in(self, chunk: bytes, pos: int, base: int, out: list) -> int | None:
+        """Delimited, out of sync: discard ``chunk[pos:]`` up to and including the next
+        delimiter.  Returns the position after it (a :class:`Resynced` event is out,
+        framing resumes there), or ``None`` if the chunk has none: the tail that may
+        hold a partial delimiter is buffered and the decoder is resyncing."""
+        delim: bytes = self.framer.delimiter  # type: ignore[attr-defined]
+        i = chunk.find(delim, pos)
+        if i < 0:
+            keep = max(pos, len(chunk) - (len(delim) - 1))
+            self._discarded += keep - pos
+            self._buf.keep(chunk, base, keep)
+            self._mode = _RESYNC
+            return None
+        drop = i + len(delim)
+        out.append(Resynced(base + drop, self._discarded + drop - pos, "delimiter"))
+        self._discarded = 0
+        self._mode = _OPEN
+        self._buf.offset = base + drop
+        return drop
+
+    # ------------------------------------------------------------ buffered
+    def _buffered(self, data: bytes, pos: int, out: list) -> None:
+        """``data[pos:]`` continues the incomplete frame in the buffer."""
         buf = self._buf
         framer = self.framer
-        if not framer._need_is_size:
-            # Delimited/shutdown-terminated: the framer decides from the whole buffer.
-            buf.data += data
-            try:
-                need = framer._wait(buf.data, self._need, buf.offset)
-            except FramingError as exc:
-                return self._fail(exc, out, None, 0, 0)
-            if need >= 0:
-                self._need = need
-                return out
-            return self._frame(buf.take(), out, 0)
-        # Length-based framers: ``need`` is the size the buffered frame must reach
-        # before _scan can say more (its header, then the whole frame).  Copy only
-        # that much of ``data`` into the buffer, so a limit is checked the moment the
-        # length is known -- before the rest of a big chunk is copied anywhere.
-        pos = 0
         n = len(data)
+        if not framer._need_is_size:
+            # Delimited/shutdown-terminated: the framer decides from the buffer.  Copy
+            # no more than its limit allows (``_room``), so a chunk of 100 MB without
+            # a delimiter is refused after max_frame bytes, not copied first.
+            while pos < n:
+                k = min(framer._room(len(buf.data)), n - pos)  # type: ignore[attr-defined]
+                buf.data += memoryview(data)[pos : pos + k]
+                pos += k
+                try:
+                    need = framer._wait(buf.data, self._need, buf.offset)
+                except FramingError as exc:
+                    base = buf.offset
+                    chunk = buf.take()
+                    at = self._framing_error(exc, out)
+                    if at is None:
+                        return
+                    drop = self._resync_in(chunk, at - base, base, out)
+                    if drop is not None:
+                        self._frame(chunk, out, drop)
+                    return self._continue(data, pos, out)
+                if need >= 0:
+                    self._need = need
+                    continue
+                self._frame(buf.take(), out, 0)
+                return self._continue(data, pos, out)
+            return None
+        # Length-based framers: ``need`` is the size the buffered frame must reach
+        # before a scan can say more (its header, then the whole frame).  Copy only
+        # that much of ``data``, so a limit is checked the moment the length is known.
         while True:
+            big = self._big
+            if big is not None:
+                filled = self._fed - (n - pos) - buf.offset  # bytes of it already in
+                k = min(len(big) - filled, n - pos)
+                big[filled : filled + k] = memoryview(data)[pos : pos + k]
+                pos += k
+                if filled + k < len(big):
+                    return None
+                self._big = None
+                chunk: Any = big if not self.copy else bytes(big)
+                del big
+                self._frame_big(chunk, out)
+                return self._continue(data, pos, out)
             k = self._need - len(buf.data)
             if k > n - pos:
+                if k - (n - pos) > _BIG and self._need > 2 * len(buf.data):
+                    # A large frame: collect it in one allocation of its final size.
+                    big = bytearray(self._need)
+                    filled = len(buf.data)
+                    big[:filled] = buf.data
+                    buf.data.clear()
+                    self._big = big
+                    continue
                 buf.data += memoryview(data)[pos:] if pos else data
                 try:
                     self._need = framer._wait(buf.data, self._need, buf.offset)
                 except FramingError as exc:
-                    return self._fail(exc, out, None, 0, 0)
-                return out
+                    self._framing_error(exc, out)
+                return None
             buf.data += memoryview(data)[pos : pos + k]
             pos += k
-            self._frame(buf.take(), out, 0, n - pos)
-            if not buf.data:
-                return self._frame(data, out, pos) if pos < n else out
+            self._frame(buf.take(), out, 0)
+            if self.framer is not framer or buf.data or self._mode:
+                return self._continue(data, pos, out)
+            if pos >= n:
+                return None
+            if self._one and self._emitted:
+                self._rest.append((_DATA, data, pos))
+                return None
+            return self._frame(data, out, pos)
 
-    def _frame(self, chunk: bytes, out: list, pos: int, unfed: int = 0) -> list:
-        """Frame ``chunk[pos:]`` (the buffer is empty and ``buf.offset`` is the
-        absolute offset of ``chunk[pos]``); buffer the incomplete rest.  ``unfed``:
-        bytes of the current ``feed`` after ``chunk`` (for the position after an
-        error)."""
+    def _frame_big(self, chunk: Any, out: list) -> None:
+        """A large frame collected in one buffer: frame it (views of it if
+        ``copy=False``: nothing else ever writes to it)."""
         buf = self._buf
-        base = buf.offset - pos
+        base = buf.offset
+        framer = self.framer
+        bodies: list = []
+        extra: list = []
         try:
-            end, need = self.framer._scan(
-                chunk, chunk if self.copy else memoryview(chunk), pos, base, out
+            end, need = framer._scan(
+                chunk, chunk if self.copy else memoryview(chunk), 0, base, bodies, extra
             )
-        except FramingError as exc:
-            return self._fail(exc, out, chunk, base, unfed)
-        buf.keep(chunk, base, end)  # compaction: once per feed
-        self._need = need
-        return out
-
-    def _fail(
-        self, exc: FramingError, out: list, chunk: bytes | None, base: int, unfed: int
-    ) -> NoReturn:
-        """A framing error at ``exc.offset``: ``chunk`` (absolute offset ``base``) is
-        what was being framed, or ``None`` if it is the buffer.  Raises."""
-        buf = self._buf
-        if chunk is None:
-            base = buf.offset
-            chunk = buf.take()
-        if self.framer.gap_action != GAP_RESYNC:
-            exc.frames = out
-            buf.data.clear()
-            buf.offset = base + len(chunk) + unfed  # position: the next byte to be fed
-            self._mode = _CLOSED
-            self._error = exc
-            raise exc
-        # Delimited: resync-scan the rest of the chunk now, so that what follows the
-        # error is framed exactly as if it had been fed later (whatever the chunking,
-        # and before any gap or EOF); the results wait in the queue.
-        out.append(exc)
-        self._discarded = 0
-        self._resync(chunk, exc.offset - base if exc.offset is not None else 0, base, out)
-        self._deliver(out)
-        raise AssertionError("unreachable")  # _deliver raised exc (or an earlier error)
-
-    def _resync(self, chunk: bytes, pos: int, base: int, out: list) -> None:
-        """Delimited, out of sync: discard ``chunk[pos:]`` up to and including the next
-        delimiter, then frame on.  Appends events and further framing errors to
-        ``out``; leaves the buffer and mode as after feeding ``chunk``."""
-        buf = self._buf
-        delim: bytes = self.framer.delimiter  # type: ignore[attr-defined]
-        dl = len(delim)
-        src = chunk if self.copy else memoryview(chunk)
-        while True:
-            i = chunk.find(delim, pos)
-            if i < 0:
-                keep = max(pos, len(chunk) - (dl - 1))  # a partial delimiter may end it
-                self._discarded += keep - pos
-                buf.keep(chunk, base, keep)
-                self._mode = _RESYNC
-                return
-            drop = i + dl
-            out.append(Resynced(base + drop, self._discarded + drop - pos))
-            self._discarded = 0
-            self._mode = _OPEN
-            try:
-                end, need = self.framer._scan(chunk, src, drop, base, out)
-            except FramingError as exc:
-                exc.frames = []  # set when delivered
-                out.append(exc)
-                pos = exc.offset - base if exc.offset is not None else drop
-                continue
-            buf.keep(chunk, base, end)
-            self._need = need
+        except FramingError as exc:  # the length was already accepted: cannot happen
+            self._framing_error(exc, out)
             return
+        if bodies:
+            self._emit(bodies, extra, base, base + end, out)
+        buf.offset = base + end
+        self._need = need
 
-    def _deliver(self, items: list) -> list:
-        """Return ``items`` up to the first framing error among them; raise that error
-        (``exc.frames`` = the events before it) and queue the rest for the next call."""
-        for i, item in enumerate(items):
-            if isinstance(item, FramingError):
-                self._queue = items[i + 1 :]
-                item.frames = items[:i]
-                item.__suppress_context__ = True  # not caused by what is being handled
-                raise item
-        self._queue = []
-        return items
+    def _continue(self, data: bytes, pos: int, out: list) -> None:
+        """Handle ``data[pos:]`` in whatever state the decoder is now in."""
+        if pos >= len(data):
+            return
+        if self._one and self._emitted:
+            self._rest.append((_DATA, data, pos))
+            return
+        self._process_rest(data, pos, out)
+
+    def _process_rest(self, data: bytes, pos: int, out: list) -> None:
+        if self._mode >= _CLOSED:
+            return  # a fatal error: the rest of the input is dropped
+        if self._mode:
+            self._special(data, pos, out)
+        elif self._buf.data or self._big is not None:
+            self._buffered(data, pos, out)
+        else:
+            self._frame(data, out, pos)
+
+    # -------------------------------------------------------------- special
+    def _special(self, data: bytes, pos: int, out: list) -> None:
+        mode = self._mode
+        buf = self._buf
+        n = len(data)
+        if mode in (_STOPPED, _TO_EOF):
+            buf.offset += n - pos
+            return
+        if mode == _SKIP:
+            k = min(self._skip, n - pos)
+            self._skip -= k
+            buf.offset += k
+            if self._skip:
+                return
+            self._mode = _OPEN
+            if pos + k < n:
+                self._frame(data, out, pos + k)
+            return
+        if mode == _SEARCH:
+            buf.data += memoryview(data)[pos:]
+            self._search(out, False)
+            return
+        # _RESYNC (delimited framing only): at most a partial delimiter is buffered
+        base = buf.offset
+        chunk = buf.take() + data[pos:] if buf.data else (data[pos:] if pos else data)
+        drop = self._resync_in(chunk, 0, base, out)
+        if drop is not None:
+            self._frame(chunk, out, drop)
+
+    # --------------------------------------------------------- sync search
+    def _unsynced(self, at: int, why: str, out: list) -> None:
+        """Frame boundaries are unknown from ``at`` on (joined mid-stream, or a gap hit
+        a length prefix): resync, search or stop, as the framer and protocol allow."""
+        framer = self.framer
+        action = framer.gap_action
+        if action == GAP_TO_EOF:
+            self._mode = _TO_EOF
+            return
+        if action == GAP_RESYNC:
+            out.append(SyncLost(at, "resync", f"{why}; discarding up to the next delimiter"))
+            self._mode = _RESYNC
+            return
+        if self._search_ok() and (self.resync or not self.synced):
+            out.append(
+                SyncLost(
+                    at,
+                    "search",
+                    f"{why}; searching for {self.validate} frames in a row that frame and decode",
+                )
+            )
+            self._mode = _SEARCH
+            self._search_at = 0
+            return
+        if self.protocol is None and not self.synced and at == self._start:
+            reason = f"{why}: frame boundaries cannot be vouched for without a protocol"
+        else:
+            reason = (
+                f"{why} before the length of the frame was known;"
+                " the next frame boundary cannot be found, decoding stopped"
+            )
+        out.append(SyncLost(at, "stop", reason))
+        self._mode = _STOPPED
+
+    def _search(self, out: list, eof: bool) -> None:
+        """Validated sync search over the buffer: the first offset from which
+        ``validate`` frames in a row frame and decode cleanly (or, at EOF, frames that
+        end exactly at the end of the stream).  Bytes before it are discarded."""
+        buf = self._buf
+        data = bytes(buf.data)
+        base = buf.offset
+        n = len(data)
+        p = self._search_at
+        while p < n:
+            verdict = self._candidate(data, p, eof)
+            if verdict is None:  # needs more bytes to decide
+                break
+            if verdict:
+                out.append(Resynced(base + p, self._discarded + p, "validated"))
+                self._discarded = 0
+                self._mode = _OPEN
+                buf.data.clear()
+                buf.offset = base + p
+                self._frame(data, out, p)
+                return
+            p += 1
+        self._search_at = 0
+        if p:
+            del buf.data[:p]
+            buf.offset += p
+            self._discarded += p
+
+    def _candidate(self, data: bytes, p: int, eof: bool) -> bool | None:
+        """Do ``validate`` frames from ``data[p]`` frame and decode?  ``None``: cannot
+        tell before more bytes arrive."""
+        framer = self.framer
+        decode = self.protocol.decode
+        cap = min(framer.max_frame, SEARCH_MAX_FRAME)
+        n = len(data)
+        q = p
+        for i in range(self.validate):
+            if q == n and eof and i:
+                return True
+            try:
+                m = framer._measured(data, q, 0)
+            except FramingError:
+                return False
+            if not isinstance(m, Measure):
+                return False if eof else None
+            if m.body > cap:
+                return False
+            total = m.header + m.prefix + m.body + m.trailer
+            if q + total > n:
+                return False if eof else None
+            start = q + m.header + m.prefix
+            raw = data[q : q + m.header] + data[start : start + m.body]
+            try:
+                decode(raw)
+            except DecodeError:
+                return False
+            q += total
+        return True
+
+    # ------------------------------------------------------------------- gap
+    def _gap_input(self, n: int, out: list) -> None:
+        mode = self._mode
+        buf = self._buf
+        self._fed += n
+        if n == 0:
+            return
+        if mode in (_STOPPED, _TO_EOF):
+            buf.offset += n
+            return
+        if mode == _RESYNC:
+            # A partial delimiter before the gap cannot join bytes after it.
+            self._discarded += buf.clear(n)
+            return
+        if mode == _SEARCH:
+            # candidates across a gap cannot be vouched for: drop them
+            self._discarded += buf.clear(n)
+            self._search_at = 0
+            return
+        if mode == _SKIP:
+            if n <= self._skip:
+                self._skip -= n
+                buf.offset += n
+                if not self._skip:
+                    self._mode = _OPEN
+                return
+            n -= self._skip
+            buf.offset += self._skip
+            self._skip = 0
+            self._mode = _OPEN
+        self._gap(n, out)
+
+    def _gap(self, n: int, out: list) -> None:
+        framer = self.framer
+        buf = self._buf
+        start = buf.offset
+        if self._big is not None:
+            filled = self._fed - n - start
+            head = bytes(memoryview(self._big)[:filled])
+            self._big = None
+        else:
+            head = bytes(buf.data)
+        gap_at = start + len(head)
+        gap_end = gap_at + n
+        why = f"{n} bytes lost at offset {gap_at}"
+        length = framer._frame_length(head)
+        buf.data.clear()
+        buf.offset = gap_end
+        if length is not None:
+            end = start + length
+            header = framer._header_of(head)
+            if gap_end <= end:
+                out.append(DamagedFrame(start, length, why, 1, header, head))
+                self._skip = end - gap_end
+                self._mode = _SKIP if self._skip else _OPEN
+                return
+            if head:  # partly received: the bytes before the gap
+                out.append(DamagedFrame(start, length, why, 1, header, head))
+            fixed = framer._frame_length(b"")
+            if fixed is not None:
+                # Fixed length: every boundary is known.  Frames lost whole are one
+                # event (with their count); the frame the gap ends in, if partly
+                # received, is its own event and the decoder skips to its end.
+                lost_from = end if head else start
+                last_at = start + (gap_end - start) // fixed * fixed
+                if last_at > lost_from:
+                    whole = (last_at - lost_from) // fixed
+                    out.append(DamagedFrame(lost_from, fixed, why, whole))
+                if last_at < gap_end:
+                    out.append(DamagedFrame(last_at, fixed, why))
+                    self._skip = last_at + fixed - gap_end
+                    self._mode = _SKIP
+                return
+            start = end  # the next frame's start is known, its length is not
+        if framer.gap_action == GAP_RESYNC:
+            self._discarded = gap_at - start
+        self._unsynced(start, why, out)
+
+    # ------------------------------------------------------------------- eof
+    def _eof_input(self, out: list) -> None:
+        mode = self._mode
+        if mode == _EOF:
+            return
+        if mode == _CLOSED:
+            raise self._closed()
+        self._mode = _EOF
+        buf = self._buf
+        if mode == _TO_EOF:
+            out.append(DamagedFrame(self._start, buf.offset - self._start, "bytes lost in a gap"))
+            return
+        if mode == _SEARCH:
+            self._mode = _SEARCH
+            self._search(out, True)
+            if self._mode == _SEARCH:
+                self._mode = _EOF
+                if buf.data:
+                    out.append(
+                        SyncLost(
+                            buf.offset,
+                            "stop",
+                            f"stream ended before sync was found; {len(buf.data)} bytes discarded",
+                        )
+                    )
+                buf.data.clear()
+                return
+            mode = _OPEN
+            self._mode = _EOF
+        if mode != _OPEN:
+            # stopped, skipping, or resyncing (at most a partial delimiter is buffered)
+            buf.data.clear()
+            return
+        if self._big is not None:
+            filled = self._fed - buf.offset
+            chunk = bytes(memoryview(self._big)[:filled])
+            self._big = None
+        else:
+            chunk = buf.take()
+        offset = buf.offset
+        buf.offset += len(chunk)
+        try:
+            frames = self.framer._eof(chunk, self._need, offset)
+        except FramingError as exc:
+            self._error = exc
+            out.append(Error(exc, exc.offset, None, True))
+            return
+        if frames:
+            self._mode = _OPEN  # let a protocol decode them
+            self._emit([f.data for f in frames], list(frames), offset, offset + len(chunk), out)
+            self._mode = _EOF
 
     def _closed(self) -> DecoderClosed:
         if self._mode == _EOF:
@@ -281,186 +1021,6 @@ class StreamDecoder:
         )
         err.__cause__ = self._error
         return err
-
-    def _feed_special(self, data: bytes) -> list:
-        mode = self._mode
-        buf = self._buf
-        if mode >= _CLOSED:
-            raise self._closed()
-        out: list = self._queue
-        self._queue = []
-        if mode in (_STOPPED, _TO_EOF):
-            buf.offset += len(data)
-            return self._deliver(out)
-        if mode == _SKIP:
-            k = min(self._skip, len(data))
-            self._skip -= k
-            buf.offset += k
-            if self._skip:
-                return self._deliver(out)
-            self._mode = _OPEN
-            return self._deliver(self._frame(data, out, k) if k < len(data) else out)
-        if mode == _OPEN:  # events were queued after an error
-            if buf.data:
-                return self._deliver(self._feed_buffered(data, out))
-            return self._deliver(self._frame(data, out, 0) if data else out)
-        # _RESYNC (delimited framing only): at most a partial delimiter is buffered
-        chunk = buf.take() + data if buf.data else data
-        self._resync(chunk, 0, buf.offset, out)
-        return self._deliver(out)
-
-    # ------------------------------------------------------------------- gap
-    def feed_gap(self, n: int) -> list[Event]:
-        """Tell the decoder that the next ``n`` bytes of the stream are missing.
-
-        * Gap inside a frame whose length is known: that frame is reported as a
-          :class:`DamagedFrame` (with its offset and length), the decoder skips to its
-          end and goes on with the next frame.  A frame is reported once, however
-          many gaps hit it.
-        * :class:`~wirekit.codec.FixedLength`: every boundary is known, so sync is
-          never lost and every frame the gap touches is reported: a frame partly
-          received (bytes before or after the gap) by its own :class:`DamagedFrame`;
-          the frames lost whole, as one :class:`DamagedFrame` at the first of them
-          with ``count`` = how many (``count=1`` for a single one).  E.g. with
-          ``FixedLength(4)``, a gap over bytes 6..14 gives ``DamagedFrame(4, 4)``,
-          ``DamagedFrame(8, 4, count=1)`` and ``DamagedFrame(12, 4)``; over 4..16,
-          ``DamagedFrame(4, 4, count=3)``.  (Other framers cannot lose a frame whole
-          and know it: a frame's length is unknown until its header arrives.)
-        * Otherwise (inside a length prefix, or past the end of the current frame):
-          :class:`SyncLost` says where, and what the decoder did -- ``"resync"`` for
-          delimited framing (a :class:`Resynced` event follows in a later ``feed``),
-          ``"stop"`` for the others (all further input is dropped, EOF is clean).
-        * Shutdown-terminated framing: the one message is damaged; ``feed_eof``
-          returns a :class:`DamagedFrame` instead of the frame.
-
-        Returns the events known now.
-        """
-        if isinstance(n, bool) or not isinstance(n, int):
-            raise TypeError(f"gap length must be an int, not {type(n).__name__}")
-        if n < 0:
-            raise ValueError(f"gap length must be >= 0, got {n}")
-        mode = self._mode
-        buf = self._buf
-        if mode >= _CLOSED:
-            raise self._closed()
-        out: list = self._queue  # what an earlier error left undelivered comes first
-        self._queue = []
-        if n == 0:
-            return self._deliver(out)
-        if mode in (_STOPPED, _TO_EOF):
-            buf.offset += n
-            return self._deliver(out)
-        if mode == _RESYNC:
-            # A partial delimiter before the gap cannot join bytes after it.
-            self._discarded += buf.clear(n)
-            return self._deliver(out)
-        if mode == _SKIP:
-            if n <= self._skip:
-                self._skip -= n
-                buf.offset += n
-                if not self._skip:
-                    self._mode = _OPEN
-                return self._deliver(out)
-            n -= self._skip
-            buf.offset += self._skip
-            self._skip = 0
-            self._mode = _OPEN
-        return self._deliver(self._gap(n, out))
-
-    def _gap(self, n: int, events: list) -> list:
-        framer = self.framer
-        buf = self._buf
-        start = buf.offset
-        head = bytes(buf.data)
-        gap_at = start + len(head)
-        gap_end = gap_at + n
-        why = f"{n} bytes lost at offset {gap_at}"
-        length = framer._frame_length(head)
-        buf.clear(n)  # buf.offset is now gap_end
-        if length is not None:
-            end = start + length
-            if gap_end <= end:
-                events.append(DamagedFrame(start, length, why))
-                self._skip = end - gap_end
-                self._mode = _SKIP if self._skip else _OPEN
-                return events
-            if head:  # partly received: the bytes before the gap
-                events.append(DamagedFrame(start, length, why))
-            fixed = framer._frame_length(b"")
-            if fixed is not None:
-                # Fixed length: every boundary is known.  Frames lost whole are one
-                # event (with their count); the frame the gap ends in, if partly
-                # received, is its own event and the decoder skips to its end.
-                lost_from = end if head else start
-                last_at = start + (gap_end - start) // fixed * fixed
-                if last_at > lost_from:
-                    whole = (last_at - lost_from) // fixed
-                    events.append(DamagedFrame(lost_from, fixed, why, whole))
-                if last_at < gap_end:
-                    events.append(DamagedFrame(last_at, fixed, why))
-                    self._skip = last_at + fixed - gap_end
-                    self._mode = _SKIP
-                return events
-            start = end  # the next frame's start is known, its length is not
-        action = framer.gap_action
-        if action == GAP_TO_EOF:
-            self._mode = _TO_EOF
-            return events
-        if action == GAP_RESYNC:
-            events.append(SyncLost(start, "resync", f"{why}; discarding up to the next delimiter"))
-            self._mode = _RESYNC
-            self._discarded = gap_at - start
-            return events
-        # GAP_STOP
-        events.append(
-            SyncLost(
-                start,
-                "stop",
-                f"{why} before the length of the frame was known;"
-                " the next frame boundary cannot be found, decoding stopped",
-            )
-        )
-        self._mode = _STOPPED
-        return events
-
-    # ------------------------------------------------------------------- eof
-    def feed_eof(self) -> list[Event]:
-        """The stream ended (peer half-closed, capture ended).
-
-        Between frames: clean, returns ``[]`` (shutdown-terminated framing returns
-        its one :class:`Frame`, or a :class:`DamagedFrame` after a gap).  Inside a
-        frame: raises :class:`~wirekit.codec.TruncatedStream` naming the bytes
-        expected and received.  Events queued after a delimited framing error come
-        first (see the class docstring); if one of them is an error it is raised and
-        the rest, EOF's result included, comes from calling ``feed_eof`` again.  The
-        decoder is closed afterwards; once everything is delivered, calling
-        ``feed_eof`` again returns ``[]``.
-        """
-        mode = self._mode
-        out: list = self._queue  # what an earlier error left undelivered comes first
-        self._queue = []
-        if mode == _EOF:
-            return self._deliver(out)
-        if mode == _CLOSED:
-            raise self._closed()
-        self._mode = _EOF
-        buf = self._buf
-        if mode == _TO_EOF:
-            out.append(DamagedFrame(self._start, buf.offset - self._start, "bytes lost in a gap"))
-            return self._deliver(out)
-        if mode != _OPEN:
-            # stopped, skipping, or resyncing (at most a partial delimiter is buffered)
-            buf.clear()
-            return self._deliver(out)
-        offset = buf.offset
-        chunk = buf.take()
-        buf.offset += len(chunk)
-        try:
-            out.extend(self.framer._eof(chunk, self._need, offset))
-        except FramingError as exc:
-            self._error = exc
-            out.append(exc)
-        return self._deliver(out)
 
     def __repr__(self) -> str:
         return (

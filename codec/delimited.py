@@ -29,24 +29,23 @@ from typing import Any
 from wirekit.protocol_spec.errors import EncodeError
 
 from .errors import WINDOW, DelimiterNotFound, TruncatedStream
-from .events import Frame
 from .framer import (
     DEFAULT_MAX_FRAME,
     GAP_RESYNC,
     ByteString,
-    Framer,
+    FixedLayout,
+    Measure,
     check_max_frame,
-    new_frame,
 )
 
 __all__ = ["Delimited"]
 
 
-class Delimited(Framer):
+class Delimited(FixedLayout):
     """Frames ended by ``delimiter`` (a non-empty byte string), bodies at most
     ``max_frame`` bytes."""
 
-    __slots__ = ("delimiter",)
+    __slots__ = ("delimiter", "_tail")
     _repr_fields = ("delimiter", "max_frame")
     gap_action = GAP_RESYNC
     _need_is_size = False  # need = bytes already searched
@@ -56,6 +55,7 @@ class Delimited(Framer):
             raise ValueError(f"delimiter must be non-empty bytes, got {delimiter!r}")
         self.delimiter = bytes(delimiter)
         self.max_frame = check_max_frame(max_frame)
+        self._tail = len(self.delimiter)
 
     def encode(self, body: ByteString, header: ByteString = b"") -> bytes:
         body = bytes(self._check_encode(body, header))
@@ -67,13 +67,30 @@ class Delimited(Framer):
             raise EncodeError(f"body {what} the delimiter {d!r} at position {at}")
         return framed
 
-    def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
+    def measure(self, data: bytes, pos: int) -> Measure | int:
+        d = self.delimiter
+        window = self.max_frame + len(d)
+        i = data.find(d, pos, pos + window)
+        if i >= 0:
+            return Measure(0, 0, i - pos, len(d))
+        if len(data) - pos >= window:
+            raise self._too_long(data, pos, 0)
+        return len(data) - pos + 1
+
+    def _room(self, buffered: int) -> int:
+        """How many more bytes may join a buffered frame of ``buffered`` bytes before
+        the limit decides (the decoder copies no more than that)."""
+        return max(1, self.max_frame + len(self.delimiter) - buffered)
+
+    def _scan(
+        self, data: bytes, src: Any, pos: int, base: int, bodies: list, extra: list
+    ) -> tuple[int, int]:
         d = self.delimiter
         dl = len(d)
         window = self.max_frame + dl  # a valid frame's delimiter ends within this
         n = len(data)
         find = data.find
-        append = out.append
+        append = bodies.append
         while True:
             i = find(d, pos, pos + window)
             if i < 0:
@@ -81,7 +98,7 @@ class Delimited(Framer):
                     raise self._too_long(data, pos, base)
                 # need = bytes already searched (search resumes there, see _wait)
                 return pos, n - pos
-            append(new_frame(Frame, (src[pos:i], base + pos, base + pos, b"")))
+            append(src[pos:i])
             pos = i + dl
 
     def _wait(self, buf: bytearray, need: int, base: int) -> int:
@@ -94,6 +111,10 @@ class Delimited(Framer):
         if len(buf) >= window:
             raise self._too_long(bytes(buf[:WINDOW]), 0, base)
         return len(buf)
+
+    def _frame_length(self, data: bytes, pos: int = 0) -> int | None:
+        i = data.find(self.delimiter, pos, pos + self.max_frame + len(self.delimiter))
+        return None if i < 0 else i - pos + len(self.delimiter)
 
     def _too_long(self, data: bytes, pos: int, base: int) -> Exception:
         return DelimiterNotFound(

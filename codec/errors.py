@@ -38,6 +38,7 @@ __all__ = [
     "DecoderClosed",
     "hex_window",
     "ascii_hint",
+    "looks_like_text",
 ]
 
 #: How many bytes of the stream an error shows.
@@ -53,6 +54,11 @@ def hex_window(data: bytes) -> str:
 
 def _is_text(raw: bytes) -> bool:
     return bool(raw) and all(0x20 <= b < 0x7F or b in (0x09, 0x0A, 0x0D) for b in raw)
+
+
+def looks_like_text(prefix: bytes) -> bool:
+    """True if a binary length prefix reads as printable ASCII (two bytes or more)."""
+    return len(prefix) >= 2 and _is_text(bytes(prefix))
 
 
 def ascii_hint(prefix: bytes, following: bytes = b"", header: bytes = b"") -> str:
@@ -85,8 +91,6 @@ class FramingError(DecodeError):
     Attributes (besides ``reason`` and ``offset`` from :class:`DecodeError`):
         window: up to 16 bytes of the stream starting at ``offset``.
         limit:  the limit that was broken (``max_frame``, digit count, ...) or ``None``.
-        frames: frames that were complete before the error in the same ``feed`` call
-                (delivered here because the exception replaces the return value).
     """
 
     def __init__(
@@ -101,7 +105,6 @@ class FramingError(DecodeError):
     ) -> None:
         self.window = bytes(window[:WINDOW])
         self.limit = limit
-        self.frames: list = []
         super().__init__(reason, message=message, path=path, offset=offset)
 
     def _format(self) -> str:

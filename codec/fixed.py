@@ -8,13 +8,12 @@ from typing import Any
 
 from wirekit.protocol_spec.errors import EncodeError
 
-from .events import Frame
-from .framer import ByteString, Framer, new_frame
+from .framer import ByteString, FixedLayout, Measure
 
 __all__ = ["FixedLength"]
 
 
-class FixedLength(Framer):
+class FixedLength(FixedLayout):
     """Every frame is exactly ``size`` bytes (``size >= 1``); ``max_frame == size``."""
 
     __slots__ = ("size",)
@@ -33,15 +32,20 @@ class FixedLength(Framer):
             raise EncodeError(f"body must be exactly {self.size} bytes, got {len(body)}")
         return bytes(body)
 
-    def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
+    def measure(self, data: bytes, pos: int) -> Measure | int:
+        return Measure(0, 0, self.size)
+
+    def _scan(
+        self, data: bytes, src: Any, pos: int, base: int, bodies: list, extra: list
+    ) -> tuple[int, int]:
         size = self.size
         n = len(data)
-        append = out.append
+        append = bodies.append
         while n - pos >= size:
             end = pos + size
-            append(new_frame(Frame, (src[pos:end], base + pos, base + pos, b"")))
+            append(src[pos:end])
             pos = end
         return pos, size
 
-    def _frame_length(self, head: bytes) -> int | None:
+    def _frame_length(self, data: bytes, pos: int = 0) -> int | None:
         return self.size

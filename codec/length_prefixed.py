@@ -31,16 +31,23 @@ from typing import Any
 
 from wirekit.protocol_spec.errors import EncodeError
 
-from .errors import WINDOW, BadLengthPrefix, FrameTooLarge, ascii_hint
-from .events import Frame
-from .framer import DEFAULT_MAX_FRAME, ByteString, Framer, check_body, check_max_frame, new_frame
+from .errors import WINDOW, BadLengthPrefix, FrameTooLarge, ascii_hint, looks_like_text
+from .events import LAYOUT_FIXED, LAYOUT_HEADERS
+from .framer import (
+    DEFAULT_MAX_FRAME,
+    ByteString,
+    FixedLayout,
+    Measure,
+    check_body,
+    check_max_frame,
+)
 
 __all__ = ["LengthPrefixed"]
 
 _FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
 
-class LengthPrefixed(Framer):
+class LengthPrefixed(FixedLayout):
     """``[header][length prefix][body]`` framing (see the module docstring).
 
     ``Frame.data`` is the body, ``Frame.header`` the header bytes (``b""`` if
@@ -58,6 +65,8 @@ class LengthPrefixed(Framer):
         "_delta",
         "_hsize",
         "_max_value",
+        "_kind",
+        "_head",
     )
     _repr_fields = ("width", "byteorder", "header", "includes_prefix", "adjustment", "max_frame")
 
@@ -90,6 +99,8 @@ class LengthPrefixed(Framer):
         # body length = prefix value + _delta
         self._delta = adjustment - (width if includes_prefix else 0)
         self._hsize = header + width
+        self._head = self._hsize
+        self._kind = LAYOUT_HEADERS if header else LAYOUT_FIXED
         self._max_value = (1 << (8 * width)) - 1
         # Refuse layouts that can never frame anything: every body size negative, or
         # every body larger than max_frame.
@@ -124,47 +135,80 @@ class LengthPrefixed(Framer):
             raise EncodeError(f"header must be exactly {self.header} bytes, got {size}")
 
     # ----------------------------------------------------------------- decode
-    def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
+    def measure(self, data: bytes, pos: int) -> Measure | int:
+        if len(data) - pos < self._hsize:
+            return self._hsize
+        (value,) = self._unpack(data, pos + self.header)
+        size = value + self._delta
+        if size < 0:
+            raise self._error(data, pos, 0, value, size)
+        return Measure(self.header, self.width, size)
+
+    def _scan(
+        self, data: bytes, src: Any, pos: int, base: int, bodies: list, extra: list
+    ) -> tuple[int, int]:
         unpack = self._unpack
         delta = self._delta
         maxf = self.max_frame
         h = self.header
         hsize = self._hsize
         n = len(data)
-        append = out.append
-        new = new_frame
-        F = Frame
+        append = bodies.append
         if h == 0 and delta == 0:
             # The common case (DNS, u32 BE, ...) gets its own tight loop.
             while n - pos >= hsize:
                 (size,) = unpack(data, pos)
                 if size > maxf:
-                    raise self._error(data, pos, base, size, size)
+                    return self._refuse(data, pos, base, size, size)
                 start = pos + hsize
                 end = start + size
                 if end > n:
                     return pos, hsize + size
-                append(new(F, (src[start:end], base + pos, base + start, b"")))
+                append(src[start:end])
                 pos = end
             return pos, hsize
+        add_header = extra.append
         while n - pos >= hsize:
             (value,) = unpack(data, pos + h)
             size = value + delta
             if size > maxf or size < 0:
-                raise self._error(data, pos, base, value, size)
+                return self._refuse(data, pos, base, value, size)
             start = pos + hsize
             end = start + size
             if end > n:
                 return pos, hsize + size
-            append(new(F, (src[start:end], base + pos, base + start, data[pos : pos + h])))
+            append(src[start:end])
+            if h:
+                add_header(data[pos : pos + h])
             pos = end
         return pos, hsize
 
-    def _frame_length(self, head: bytes) -> int | None:
-        if len(head) < self._hsize:
+    def _refuse(self, data: bytes, pos: int, base: int, value: int, size: int) -> tuple[int, int]:
+        """A prefix over the limit (or negative): raise -- but when the prefix reads as
+        text and fewer than 16 bytes are here, first wait for them, so the error
+        quotes the same text however the stream was chunked."""
+        if size >= 0 and len(data) - pos < WINDOW and looks_like_text(
+            data[pos + self.header : pos + self._hsize]
+        ):
+            return pos, WINDOW
+        raise self._error(data, pos, base, value, size)
+
+    def _frame_length(self, data: bytes, pos: int = 0) -> int | None:
+        if len(data) - pos < self._hsize:
             return None
-        (value,) = self._unpack(head, self.header)
+        (value,) = self._unpack(data, pos + self.header)
         return self._hsize + value + self._delta
+
+    def _header_of(self, data: bytes, pos: int = 0) -> bytes:
+        return data[pos : pos + self.header] if len(data) - pos >= self.header else b""
+
+    def _eof(self, buf: bytes, need: int, base: int) -> list:
+        if len(buf) >= self._hsize:  # a refused prefix waiting for its quote
+            (value,) = self._unpack(buf, self.header)
+            size = value + self._delta
+            if size > self.max_frame:
+                raise self._error(buf, 0, base, value, size)
+        return super()._eof(buf, need, base)
 
     def _hint(self, head: bytes) -> str:
         h = self.header

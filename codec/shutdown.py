@@ -17,7 +17,7 @@ from .framer import (
     DEFAULT_MAX_FRAME,
     GAP_TO_EOF,
     ByteString,
-    Framer,
+    FixedLayout,
     check_max_frame,
     new_frame,
 )
@@ -27,7 +27,7 @@ __all__ = ["ShutdownTerminated"]
 _NEVER = 1 << 62  # _wait never asks for a scan: the frame ends only at EOF
 
 
-class ShutdownTerminated(Framer):
+class ShutdownTerminated(FixedLayout):
     """The whole stream, up to EOF, is one frame of at most ``max_frame`` bytes."""
 
     __slots__ = ()
@@ -43,18 +43,28 @@ class ShutdownTerminated(Framer):
         body = self._check_encode(body, header)
         return bytes(body)
 
+    def measure(self, data: bytes, pos: int) -> int:
+        # The frame ends only at EOF: its layout is never known from the bytes.
+        return len(data) - pos + 1
+
+    def _room(self, buffered: int) -> int:
+        return max(1, self.max_frame + 1 - buffered)
+
     def _check(self, size: int, head: bytes, base: int) -> None:
+        # Checked at exactly max_frame + 1 bytes (the decoder copies no more), so the
+        # numbers in the text do not depend on how the stream was chunked.
         if size > self.max_frame:
             raise FrameTooLarge(
-                f"message exceeds max_frame {self.max_frame} bytes before EOF"
-                f" ({size} bytes so far)",
-                length=size,
+                f"message exceeds max_frame {self.max_frame} bytes before EOF",
+                length=None,
                 limit=self.max_frame,
                 offset=base,
                 window=head[:WINDOW],
             )
 
-    def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
+    def _scan(
+        self, data: bytes, src: Any, pos: int, base: int, bodies: list, extra: list
+    ) -> tuple[int, int]:
         self._check(len(data) - pos, data[pos : pos + WINDOW], base + pos)
         return pos, _NEVER
 
@@ -63,4 +73,4 @@ class ShutdownTerminated(Framer):
         return _NEVER
 
     def _eof(self, buf: bytes, need: int, base: int) -> list:
-        return [new_frame(Frame, (buf, base, base, b""))]
+        return [new_frame(Frame, (buf, base, base, len(buf), b""))]

@@ -15,13 +15,12 @@ from typing import Any
 from wirekit.protocol_spec.errors import EncodeError
 
 from .errors import WINDOW, UnknownFrameType
-from .events import Frame
-from .framer import ByteString, Framer, new_frame
+from .framer import ByteString, FixedLayout, Measure
 
 __all__ = ["TypeLength"]
 
 
-class TypeLength(Framer):
+class TypeLength(FixedLayout):
     """Frames whose total size (tag included) is looked up from their type tag.
 
     ``sizes`` maps tag -> total frame size in bytes (>= ``tag_width``); see
@@ -94,29 +93,43 @@ class TypeLength(Framer):
             raise EncodeError(f"type tag {tag:#x} frames are {size} bytes, got {len(body)}")
         return bytes(body)
 
-    def _scan(self, data: bytes, src: Any, pos: int, base: int, out: list) -> tuple[int, int]:
+    def _unknown(self, data: bytes, pos: int, base: int, tag: int) -> UnknownFrameType:
+        return UnknownFrameType(
+            f"type tag {tag:#x} has no known frame size"
+            f" (known: {', '.join(f'{t:#x}' for t in sorted(self.sizes))})",
+            offset=base + pos,
+            window=data[pos : pos + WINDOW],
+        )
+
+    def measure(self, data: bytes, pos: int) -> Measure | int:
+        if len(data) - pos < self.tag_width:
+            return self.tag_width
+        tag = self._tag(data, pos)
+        size = self.sizes.get(tag)
+        if size is None:
+            raise self._unknown(data, pos, 0, tag)
+        return Measure(0, 0, size)
+
+    def _scan(
+        self, data: bytes, src: Any, pos: int, base: int, bodies: list, extra: list
+    ) -> tuple[int, int]:
         sizes = self.sizes
         tw = self.tag_width
         n = len(data)
-        append = out.append
+        append = bodies.append
         while n - pos >= tw:
             tag = data[pos] if tw == 1 else (data[pos] << 8) | data[pos + 1]
             size = sizes.get(tag)
             if size is None:
-                raise UnknownFrameType(
-                    f"type tag {tag:#x} has no known frame size"
-                    f" (known: {', '.join(f'{t:#x}' for t in sorted(sizes))})",
-                    offset=base + pos,
-                    window=data[pos : pos + WINDOW],
-                )
+                raise self._unknown(data, pos, base, tag)
             end = pos + size
             if end > n:
                 return pos, size
-            append(new_frame(Frame, (src[pos:end], base + pos, base + pos, b"")))
+            append(src[pos:end])
             pos = end
         return pos, tw
 
-    def _frame_length(self, head: bytes) -> int | None:
-        if len(head) < self.tag_width:
+    def _frame_length(self, data: bytes, pos: int = 0) -> int | None:
+        if len(data) - pos < self.tag_width:
             return None
-        return self.sizes.get(self._tag(head, 0))
+        return self.sizes.get(self._tag(data, pos))
