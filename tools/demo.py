@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 from wirekit.codec import (
     DamagedFrame,
-    Decoded,
-    FramingError,
+    Error,
     LengthPrefixed,
+    Message,
     MessageDecoder,
     MessageEncoder,
+    Messages,
 )
 from wirekit.protocol_spec import DecodeError, EncodeError, Protocol
 from wirekit.protocol_spec.example import EXAMPLE, Chat, Heartbeat, Telemetry, sample_messages
@@ -79,9 +80,17 @@ def run_demo(echo: Callable[[str], None] = print) -> None:
     _demo_stream(echo, protocol)
 
 
+def _items(events: list) -> list:
+    """Messages runs opened into Message items (message + frame); other events as is."""
+    out: list = []
+    for ev in events:
+        out.extend(ev.items() if isinstance(ev, Messages) else (ev,))
+    return out
+
+
 def _describe(event: object) -> str:
-    if isinstance(event, Decoded):
-        return f"@{event.offset:<4} {type(event.message).__name__}"
+    if isinstance(event, Message):
+        return f"@{event.frame.offset:<4} {type(event.message).__name__}"
     if isinstance(event, DamagedFrame):
         return f"@{event.offset:<4} damaged frame of {event.length} bytes: {event.reason}"
     return f"{type(event).__name__}: {event}"
@@ -94,7 +103,7 @@ def _demo_stream(echo: Callable[[str], None], protocol: Protocol) -> None:
 
     echo("\n4. A TCP stream has no message boundaries: the same messages behind a u32 length")
     echo(f"   prefix, {len(stream)} bytes cut into random 1-7 byte recv() chunks:")
-    decoder = MessageDecoder(framer, protocol, with_offsets=True)
+    decoder = MessageDecoder(framer, protocol)
     rng = random.Random(2026)
     got: list = []
     pos = chunks = 0
@@ -103,26 +112,29 @@ def _demo_stream(echo: Callable[[str], None], protocol: Protocol) -> None:
         got += decoder.feed(stream[pos : pos + size])
         pos += size
         chunks += 1
-    decoder.feed_eof()  # clean: the stream ended on a frame boundary
+    got += decoder.feed_eof()  # nothing: the stream ended on a frame boundary
+    got = _items(got)
     same = [d.message for d in got] == messages
     echo(f"   {chunks} chunks -> {len(got)} messages, identical to what was sent: {same}")
     echo("   " + ", ".join(_describe(d) for d in got))
 
     echo("\n5. A capture lost 6 bytes inside the Chat frame: that frame is reported damaged,")
     echo("   decoding resumes at the next frame:")
-    chat_start = got[1].offset
+    chat_start = got[1].frame.offset
     hole = chat_start + 10
-    decoder = MessageDecoder(framer, protocol, with_offsets=True)
+    decoder = MessageDecoder(framer, protocol)
     events = decoder.feed(stream[:hole]) + decoder.feed_gap(6) + decoder.feed(stream[hole + 6 :])
-    for event in events:
+    for event in _items(events):
         marker = "!!" if isinstance(event, DamagedFrame) else "  "
         echo(f"   {marker} {_describe(event)}")
 
     echo("\n6. A text client hits the binary port; the error says so, with the bytes there:")
-    try:
-        MessageDecoder(framer, protocol).feed(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")
-    except FramingError as exc:
-        echo(f"   {type(exc).__name__}: {exc}")
+    text_client = b"GET / HTTP/1.1\r\nHost: example\r\n\r\n"
+    for event in MessageDecoder(framer, protocol).feed(text_client):
+        if isinstance(event, Error):
+            fate = "the connection is closed" if event.fatal else "decoding goes on"
+            echo(f"   {type(event.error).__name__}: {event.error}")
+            echo(f"   (an Error event in its place in the stream; {fate})")
 
     from .demo_sizes import show_traffic_sizes
 
