@@ -62,7 +62,6 @@ from .events import (
     EOF,
     LAYOUT_FIXED,
     LAYOUT_FRAMES,
-    LAYOUT_HEADERS,
     NEED_DATA,
     DamagedFrame,
     Error,
@@ -542,9 +541,7 @@ class StreamDecoder:
         run (the frames after it are dropped), else ``None``."""
         framer = self.framer
         kind = framer._kind
-        run = Frames(
-            bodies, offset, end, kind, framer._head, framer._tail, extra if kind else None
-        )
+        run = Frames(bodies, offset, end, kind, framer._head, framer._tail, extra if kind else None)
         steps = self._steps
         left = steps.left
         cut = None
@@ -719,9 +716,9 @@ class StreamDecoder:
                 if filled + k < len(big):
                     return None
                 self._big = None
-                chunk: Any = big if not self.copy else bytes(big)
+                whole: Any = big if not self.copy else bytes(big)
                 del big
-                self._frame_big(chunk, out)
+                self._frame_big(whole, out)
                 return self._continue(data, pos, out)
             k = self._need - len(buf.data)
             if k > n - pos:
@@ -737,7 +734,12 @@ class StreamDecoder:
                 try:
                     self._need = framer._wait(buf.data, self._need, buf.offset)
                 except FramingError as exc:
-                    self._framing_error(exc, out)
+                    base = buf.offset
+                    held = buf.take()
+                    at = self._framing_error(exc, out)
+                    if at is not None and self._mode == _SEARCH:
+                        buf.keep(held, base, at + 1 - base)
+                        self._search(out, False)
                 return None
             buf.data += memoryview(data)[pos : pos + k]
             pos += k

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from wirekit.protocol_spec.errors import EncodeError
 
-from .errors import WINDOW, FramingError, FrameTooLarge, TruncatedStream
+from .errors import WINDOW, FrameTooLarge, FramingError, TruncatedStream
 from .events import LAYOUT_FIXED, LAYOUT_FRAMES, Frame
 
 __all__ = ["Framer", "Measure", "DEFAULT_MAX_FRAME"]
@@ -225,7 +225,9 @@ class Framer(abc.ABC):
             body = src[start : start + m.body]
             bodies.append(body)
             extra.append(
-                new_frame(Frame, (body, base + pos, base + start, total, data[pos : pos + m.header]))
+                new_frame(
+                    Frame, (body, base + pos, base + start, total, data[pos : pos + m.header])
+                )
             )
             pos += total
         return pos, 1

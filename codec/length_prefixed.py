@@ -187,8 +187,10 @@ class LengthPrefixed(FixedLayout):
         """A prefix over the limit (or negative): raise -- but when the prefix reads as
         text and fewer than 16 bytes are here, first wait for them, so the error
         quotes the same text however the stream was chunked."""
-        if size >= 0 and len(data) - pos < WINDOW and looks_like_text(
-            data[pos + self.header : pos + self._hsize]
+        if (
+            size >= 0
+            and len(data) - pos < WINDOW
+            and looks_like_text(data[pos + self.header : pos + self._hsize])
         ):
             return pos, WINDOW
         raise self._error(data, pos, base, value, size)

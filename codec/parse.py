@@ -73,11 +73,10 @@ def parse_framing(text: str) -> Framer:
         arg_all = spec.partition(":")[2]
         m = re.search(r",max=([^,]*)$", arg_all)
         delim_text = arg_all[: m.start()] if m else arg_all
-        options = {"max": m.group(1)} if m else {}
         delim = _unescape(delim_text)
         if not delim:
             raise FramingSyntaxError("delimited framing needs a delimiter: delimited:\\n")
-        return _build(text, "delimited", delim, options)
+        return _build(text, "delimited", delim, {"max": m.group(1)} if m else {})
     if kind not in _KINDS:
         raise FramingSyntaxError(
             f"unknown framing {kind!r} in {text!r}; known: {', '.join(_KINDS)}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wirekit.protocol_spec.errors import EncodeError
 from wirekit.protocol_spec.varint import (
     MAX_VARINT_BYTES,
     VarintDecodeError,
@@ -22,8 +23,6 @@ from wirekit.protocol_spec.varint import (
 )
 
 from .errors import WINDOW, BadLengthPrefix, FrameTooLarge
-from wirekit.protocol_spec.errors import EncodeError
-
 from .events import Frame
 from .framer import (
     DEFAULT_MAX_FRAME,
@@ -56,7 +55,11 @@ class VarintLength(Framer):
     _repr_fields = ("header", "max_bytes", "max_frame")
 
     def __init__(
-        self, *, header: int = 0, max_bytes: int = MAX_VARINT_BYTES, max_frame: int = DEFAULT_MAX_FRAME
+        self,
+        *,
+        header: int = 0,
+        max_bytes: int = MAX_VARINT_BYTES,
+        max_frame: int = DEFAULT_MAX_FRAME,
     ) -> None:
         if isinstance(header, bool) or not isinstance(header, int) or header < 0:
             raise ValueError(f"header must be an int >= 0, got {header!r}")
@@ -65,7 +68,9 @@ class VarintLength(Framer):
             or not isinstance(max_bytes, int)
             or not 1 <= max_bytes <= MAX_VARINT_BYTES
         ):
-            raise ValueError(f"max_bytes must be an int from 1 to {MAX_VARINT_BYTES}, got {max_bytes!r}")
+            raise ValueError(
+                f"max_bytes must be an int from 1 to {MAX_VARINT_BYTES}, got {max_bytes!r}"
+            )
         self.header = header
         self.max_bytes = max_bytes
         # The prefix itself cannot say more than 7 * max_bytes bits.
