@@ -10,15 +10,18 @@ from hypothesis import strategies as st
 from wirekit.codec import (
     AsciiLength,
     Delimited,
+    Error,
     FixedLength,
     Frame,
+    Frames,
     LengthPrefixed,
+    Messages,
     ShutdownTerminated,
     StreamDecoder,
     TypeLength,
     VarintLength,
 )
-from wirekit.protocol_spec.errors import DecodeError, EncodeError
+from wirekit.protocol_spec.errors import DecodeError, EncodeError, WirekitError
 
 
 def tr(stream: bytes, seed: int = 0) -> Iterator[list[bytes]]:
@@ -44,18 +47,94 @@ def split_randomly(stream: bytes, rng: random.Random, max_chunk: int = 7) -> lis
     return chunks
 
 
-def feed_chunks(dec: StreamDecoder, chunks: Iterable[bytes], eof: bool = True) -> list:
+EOF_ = None  # in ``drive`` ops: feed_eof()
+
+
+def drive(dec: StreamDecoder, ops: Iterable) -> list:
+    """The driver loop of the contract: ``feed`` (bytes), ``feed_gap`` (int) and
+    ``feed_eof`` (``None``) applied in order, their events concatenated.  No ``try``:
+    bad bytes never raise.  Like a transport, it stops once the decoder is closed (a
+    fatal error was the last event; feeding again would raise ``DecoderClosed``)."""
     events: list = []
-    for chunk in chunks:
-        events.extend(dec.feed(chunk))
-    if eof:
-        events.extend(dec.feed_eof())
+    for op in ops:
+        if dec.closed:
+            break
+        if op is None:
+            events.extend(dec.feed_eof())
+        elif isinstance(op, int):
+            events.extend(dec.feed_gap(op))
+        else:
+            events.extend(dec.feed(op))
     return events
 
 
+def feed_chunks(dec: StreamDecoder, chunks: Iterable[bytes], eof: bool = True) -> list:
+    return drive(dec, [*chunks, *([EOF_] if eof else [])])
+
+
+def flatten(events: list, items: bool = False) -> list:
+    """Runs opened up: each ``Frames`` run gives its ``Frame`` items, each
+    ``Messages`` run its messages (``Message`` items with ``items=True``); every other
+    event is kept as it is, in its place."""
+    out: list = []
+    for ev in events:
+        if type(ev) is Frames:
+            out.extend(ev)
+        elif type(ev) is Messages:
+            out.extend(ev.items() if items else ev)
+        else:
+            out.append(ev)
+    return out
+
+
+def err(ev: Error) -> tuple:
+    """An ``Error`` event as comparable data: class name, its offset, the frame
+    length, fatal flag and the exception's offset and full text."""
+    return (type(ev.error).__name__, ev.offset, ev.length, ev.fatal, ev.error.offset, str(ev.error))
+
+
+def norm(events: list, items: bool = False) -> list:
+    """``flatten`` with ``Error`` events as :func:`err` tuples (exceptions compare by
+    identity); frame data as ``bytes`` (views compare too)."""
+    out: list = []
+    for ev in flatten(events, items):
+        if type(ev) is Error:
+            out.append(err(ev))
+        elif type(ev) is Frame:
+            out.append(ev._replace(data=bytes(ev.data)))
+        else:
+            out.append(ev)
+    return out
+
+
+def short(events: list) -> list:
+    """``flatten`` with each ``Error`` as ``(class name, offset)`` (the old tests'
+    record of a raised error) and each ``Frame`` kept."""
+    return [(type(e.error).__name__, e.offset) if type(e) is Error else e for e in flatten(events)]
+
+
+def errors_of(events: list) -> list[Error]:
+    return [e for e in events if type(e) is Error]
+
+
+def fatal(events: list) -> WirekitError:
+    """The fatal error that ends ``events`` (asserting it is the last event)."""
+    assert events, "no events"
+    last = events[-1]
+    assert type(last) is Error and last.fatal, events
+    assert all(not (type(e) is Error and e.fatal) for e in events[:-1]), events
+    return last.error
+
+
 def bodies_of(events: list) -> list[bytes]:
-    assert all(type(e) is Frame for e in events), events
-    return [bytes(e.data) for e in events]
+    frames = flatten(events)
+    assert all(type(e) is Frame for e in frames), frames
+    return [bytes(e.data) for e in frames]
+
+
+def frames_of(events: list) -> list[Frame]:
+    """The ``Frame`` items of every run in ``events`` (other events ignored)."""
+    return [e for e in flatten(events) if type(e) is Frame]
 
 
 # --------------------------------------------------------------- framers
@@ -179,33 +258,3 @@ class FakeProtocol:
         if data[0] == 2 and b"!" in data:
             raise DecodeError("no ! allowed", offset=data.index(b"!"))
         return FakeMessage(data[0], data[1:])
-
-
-def run_ops(dec, ops, *, catch: type[Exception] = DecodeError, done: str = "frames") -> list:
-    """Apply ``feed`` (bytes), ``feed_gap`` (int) and ``feed_eof`` (None) to ``dec``.
-
-    An exception of type ``catch`` is recorded in place, after what it carries in
-    ``exc.<done>`` (``frames`` for a StreamDecoder, ``messages`` for a
-    MessageDecoder), as ``(class name, offset)``; the rest is then collected by
-    calling again (``feed(b"")``, or ``feed_eof()`` after EOF).
-    """
-    out: list = []
-
-    def call(fn, *args) -> bool:
-        try:
-            out.extend(fn(*args))
-        except catch as exc:
-            out.extend(getattr(exc, done))
-            out.append((type(exc).__name__, getattr(exc, "offset", None)))
-            return True
-        return False
-
-    for op in ops:
-        if op is None:
-            while call(dec.feed_eof):
-                pass
-            continue
-        again = call(dec.feed_gap, op) if isinstance(op, int) else call(dec.feed, op)
-        while again:
-            again = call(dec.feed, b"")
-    return out

@@ -13,7 +13,7 @@ from wirekit.codec import (
 )
 from wirekit.protocol_spec.errors import EncodeError
 
-from .codec_helpers import bodies_of, feed_chunks, tr
+from .codec_helpers import bodies_of, fatal, feed_chunks, tr
 
 
 def test_howto_ascii_5_digit_prefix_split_2_plus_3():
@@ -35,10 +35,12 @@ def test_encode_is_zero_padded_and_round_trips():
 def test_non_digit_is_a_framing_error(prefix):
     for chunks in tr(b"00001a" + prefix + b"zzzzzz"):
         dec = StreamDecoder(AsciiLength())
-        with pytest.raises(BadLengthPrefix) as info:
-            feed_chunks(dec, chunks)
-        assert info.value.offset == 6
-        assert "non-digit" in str(info.value)
+        events = feed_chunks(dec, chunks)
+        assert bodies_of(events[:-1]) == [b"a"]
+        exc = fatal(events)
+        assert isinstance(exc, BadLengthPrefix)
+        assert exc.offset == 6
+        assert "non-digit" in str(exc)
 
 
 @pytest.mark.parametrize("partial", [b"1x", b"x", b"00 ", b"-"])
@@ -48,12 +50,11 @@ def test_non_digit_is_refused_as_soon_as_it_arrives(partial):
     reasons = set()
     for chunks in tr(b"00001a" + partial + b"99"):
         dec = StreamDecoder(AsciiLength())
-        with pytest.raises(BadLengthPrefix) as info:
-            for chunk in chunks:
-                dec.feed(chunk)
-        assert info.value.offset == 6 and "non-digit" in str(info.value), chunks
+        exc = fatal(feed_chunks(dec, chunks, eof=False))
+        assert isinstance(exc, BadLengthPrefix)
+        assert exc.offset == 6 and "non-digit" in str(exc), chunks
         assert dec.state == "closed"
-        reasons.add(str(info.value).split("; bytes there")[0])
+        reasons.add(str(exc).split("; bytes there")[0])
     assert len(reasons) == 1  # the same message however the stream is chunked
 
 
@@ -61,16 +62,16 @@ def test_digits_so_far_are_fine_and_a_short_prefix_is_truncated_at_eof():
     dec = StreamDecoder(AsciiLength())
     for byte in b"012":
         assert dec.feed(bytes([byte])) == []
-    with pytest.raises(TruncatedStream):
-        dec.feed_eof()
+    exc = fatal(dec.feed_eof())
+    assert isinstance(exc, TruncatedStream) and (exc.needed, exc.available) == (5, 3)
 
 
 def test_max_frame_and_digit_limit():
     framer = AsciiLength(2, max_frame=10)
     assert framer.max_frame == 10
     assert AsciiLength(2).max_frame == 99
-    with pytest.raises(FrameTooLarge):
-        StreamDecoder(framer).feed(b"11")
+    exc = fatal(StreamDecoder(framer).feed(b"11"))
+    assert type(exc) is FrameTooLarge and (exc.length, exc.limit) == (11, 10)
     with pytest.raises(EncodeError):
         framer.encode(b"x" * 11)
     with pytest.raises(EncodeError):

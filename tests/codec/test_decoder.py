@@ -12,9 +12,12 @@ from wirekit.codec import (
     DecoderClosed,
     Delimited,
     Encoder,
+    Error,
     Frame,
+    Frames,
     FrameTooLarge,
     FramingError,
+    FramingSyntaxError,
     LengthPrefixed,
     ShutdownTerminated,
     StreamDecoder,
@@ -27,9 +30,12 @@ from .codec_helpers import (
     ALL_FRAMER_EXAMPLES,
     bodies_of,
     body_strategy,
+    fatal,
     feed_chunks,
+    flatten,
     frame_spans,
     framer_strategy,
+    frames_of,
     header_for,
     split_randomly,
     tr,
@@ -57,11 +63,12 @@ def framed_streams(draw):
 @given(framed_streams())
 def test_any_framer_any_chunking_yields_the_bodies(case):
     framer, bodies, spans, chunks = case
-    events = feed_chunks(StreamDecoder(framer), chunks)
+    events = flatten(feed_chunks(StreamDecoder(framer), chunks))
     assert bodies_of(events) == bodies
     assert [e.offset for e in events] == [s for s, _, _ in spans]
-    for event, (_start, end, body) in zip(events, spans, strict=True):
+    for event, (start, end, body) in zip(events, spans, strict=True):
         assert event.header == header_for(framer)
+        assert event.length == end - start
         trailer = len(getattr(framer, "delimiter", b""))
         assert event.data_offset + len(body) + trailer == end  # body ends with the frame
 
@@ -88,30 +95,38 @@ def test_shutdown_terminated_roundtrip(body):
     for chunks in tr(framer.encode(body)):
         dec = StreamDecoder(framer)
         assert feed_chunks(dec, chunks, eof=False) == []
-        (frame,) = dec.feed_eof()
-        assert frame == Frame(body, 0, 0)
+        (run,) = dec.feed_eof()
+        assert list(run) == [Frame(body, 0, 0, len(body))]
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     framer=st.sampled_from(ALL_FRAMER_EXAMPLES), data=st.binary(max_size=200), seed=st.integers()
 )
-def test_fuzz_arbitrary_bytes_raise_only_wirekit_errors(framer, data, seed):
+def test_fuzz_arbitrary_bytes_never_raise_and_report_only_wirekit_errors(framer, data, seed):
     for chunks in ([data], split_randomly(data, random.Random(seed), 5)):
         dec = StreamDecoder(framer)
-        try:
-            feed_chunks(dec, chunks)
-        except WirekitError as exc:
-            assert isinstance(exc, DecodeError)
-            if isinstance(exc, FramingError) and not isinstance(exc, DecoderClosed):
-                assert exc.offset is not None and exc.offset <= len(data)
+        events = feed_chunks(dec, chunks)  # bad bytes never raise
+        for ev in events:
+            if type(ev) is Error:
+                assert isinstance(ev.error, WirekitError)
+                assert isinstance(ev.error, DecodeError)
+                assert isinstance(ev.error, FramingError)
+                assert not isinstance(ev.error, DecoderClosed)
+                assert ev.error.offset is not None and ev.error.offset <= len(data)
+                assert ev.offset == ev.error.offset
+        fatals = [e for e in events if type(e) is Error and e.fatal]
+        assert fatals in ([], events[-1:])  # a fatal error is the last event
+        for frame in frames_of(events):
+            assert 0 <= frame.offset <= frame.data_offset
+            assert frame.offset + frame.length <= len(data)
 
 
 def test_frames_are_bytes_by_default_and_memoryviews_with_copy_false():
     stream = Encoder(LengthPrefixed()).encode_many([b"abc", b"defg"])
-    frames = StreamDecoder(LengthPrefixed()).feed(stream)
+    frames = frames_of(StreamDecoder(LengthPrefixed()).feed(stream))
     assert all(type(f.data) is bytes for f in frames)
-    views = StreamDecoder(LengthPrefixed(), copy=False).feed(bytearray(stream))
+    views = frames_of(StreamDecoder(LengthPrefixed(), copy=False).feed(bytearray(stream)))
     assert all(type(f.data) is memoryview and f.data.readonly for f in views)
     assert [bytes(f.data) for f in views] == [b"abc", b"defg"]
 
@@ -121,7 +136,7 @@ def test_mutable_input_is_copied_so_the_caller_can_reuse_its_buffer():
     dec = StreamDecoder(LengthPrefixed(), copy=False)
     assert dec.feed(memoryview(buf)[:6]) == []
     buf[4:6] = b"XX"  # recv_into reusing the buffer must not alter what was fed
-    (frame,) = dec.feed(memoryview(buf)[6:])
+    (frame,) = frames_of(dec.feed(memoryview(buf)[6:]))
     assert bytes(frame.data) == b"hello"
 
 
@@ -134,25 +149,29 @@ def test_feed_rejects_non_bytes(bad):
     assert str(info.value) == f"StreamDecoder.feed expects bytes-like, got {type(bad).__name__}"
     assert info.value.__context__ is None
     assert dec.state == "open" and dec.position == 0  # nothing was fed
-    assert dec.feed(LengthPrefixed().encode(b"ok"))[0].data == b"ok"
+    assert bodies_of(dec.feed(LengthPrefixed().encode(b"ok"))) == [b"ok"]
 
 
 def test_constructor_validates():
     with pytest.raises(TypeError):
-        StreamDecoder("not a framer")
+        StreamDecoder(42)
+    with pytest.raises(FramingSyntaxError, match="unknown framing 'not a framer'"):
+        StreamDecoder("not a framer")  # framing text that does not parse
+    assert repr(StreamDecoder("length:2").framer) == repr(LengthPrefixed(width=2))
     with pytest.raises(ValueError):
         StreamDecoder(LengthPrefixed(), offset=-1)
 
 
 def test_start_offset_shifts_every_offset():
     stream = Encoder(LengthPrefixed(width=2)).encode_many([b"a", b"bc"])
-    frames = StreamDecoder(LengthPrefixed(width=2), offset=1000).feed(stream)
-    assert [(f.offset, f.data_offset) for f in frames] == [(1000, 1002), (1003, 1005)]
+    (run,) = StreamDecoder(LengthPrefixed(width=2), offset=1000).feed(stream)
+    assert (run.offset, run.end, run.bodies) == (1000, 1007, [b"a", b"bc"])
+    assert [(f.offset, f.data_offset, f.length) for f in run] == [(1000, 1002, 3), (1003, 1005, 4)]
 
 
 # ------------------------------------------------------------------ EOF
 @pytest.mark.parametrize("framer", [f for f in ALL_FRAMER_EXAMPLES if f.gap_action != "to_eof"])
-def test_eof_between_frames_is_clean_and_mid_frame_raises(framer):
+def test_eof_between_frames_is_clean_and_mid_frame_is_a_fatal_error(framer):
     body = b"\x01xyz" if framer.__class__.__name__ == "TypeLength" else b"abc"
     one = framer.encode(body, header_for(framer))
     stream = one + one
@@ -163,13 +182,15 @@ def test_eof_between_frames_is_clean_and_mid_frame_raises(framer):
             assert dec.at_boundary
             assert dec.feed_eof() == []
             continue
-        with pytest.raises(TruncatedStream) as info:
-            dec.feed_eof()
-        exc = info.value
+        exc = fatal(dec.feed_eof())
+        assert isinstance(exc, TruncatedStream)
         start = 0 if cut < len(one) else len(one)
         assert exc.offset == start
         assert exc.available == cut - start
-        assert len(events) == (cut >= len(one))
+        assert len(frames_of(events)) == (cut >= len(one))
+        assert dec.closed and dec.feed_eof() == []
+        with pytest.raises(DecoderClosed):
+            dec.feed(b"x")
         if exc.needed is not None:
             assert exc.needed > exc.available
         assert "stream ended" in str(exc)
@@ -178,14 +199,15 @@ def test_eof_between_frames_is_clean_and_mid_frame_raises(framer):
 def test_eof_truncation_names_expected_and_received():
     dec = StreamDecoder(LengthPrefixed())
     dec.feed(b"\x00\x00\x00\x0aabc")
-    with pytest.raises(TruncatedStream) as info:
-        dec.feed_eof()
-    assert (info.value.needed, info.value.available) == (14, 7)
-    assert "expected 14 bytes, received 7" in str(info.value)
+    (ev,) = dec.feed_eof()
+    assert (ev.offset, ev.length, ev.fatal) == (0, None, True)
+    assert isinstance(ev.error, TruncatedStream)
+    assert (ev.error.needed, ev.error.available) == (14, 7)
+    assert "expected 14 bytes, received 7" in str(ev.error)
     dec = StreamDecoder(LengthPrefixed())
     dec.feed(b"\x00\x00")
-    with pytest.raises(TruncatedStream, match="expected at least 4 bytes"):
-        dec.feed_eof()
+    exc = fatal(dec.feed_eof())
+    assert isinstance(exc, TruncatedStream) and "expected at least 4 bytes" in str(exc)
 
 
 def test_decoder_is_closed_after_eof():
@@ -202,14 +224,17 @@ def test_framing_error_closes_decoder_and_later_calls_raise_decoder_closed():
     framer = LengthPrefixed(width=1, max_frame=3)
     dec = StreamDecoder(framer)
     good = framer.encode(b"ok")
-    with pytest.raises(FrameTooLarge) as info:
-        dec.feed(good + b"\x09" + b"x" * 9)
-    assert [f.data for f in info.value.frames] == [b"ok"]  # delivered with the error
-    assert dec.state == "closed"
+    events = dec.feed(good + b"\x09" + b"x" * 9)
+    assert [type(e) for e in events] == [Frames, Error]
+    assert events[0].bodies == [b"ok"]  # the frame before the error comes first
+    exc = fatal(events)
+    assert isinstance(exc, FrameTooLarge)
+    assert (events[1].offset, events[1].length) == (3, None)
+    assert dec.state == "closed" and dec.closed
     for call in (lambda: dec.feed(b"\x01a"), lambda: dec.feed_gap(1), dec.feed_eof):
         with pytest.raises(DecoderClosed) as closed:
             call()
-        assert closed.value.__cause__ is info.value
+        assert closed.value.__cause__ is exc
         assert isinstance(closed.value, DecodeError)
 
 
@@ -225,10 +250,13 @@ def test_position_after_a_closing_error_is_the_next_byte_to_be_fed(framer, strea
     for chunks in tr(stream):
         dec = StreamDecoder(framer)
         fed = 0
-        with pytest.raises(FramingError):
-            for chunk in chunks:
-                fed += len(chunk)
-                dec.feed(chunk)
+        events: list = []
+        for chunk in chunks:
+            fed += len(chunk)
+            events += dec.feed(chunk)
+            if dec.closed:
+                break
+        assert isinstance(fatal(events), FramingError)
         assert (dec.position, dec.buffered, dec.state) == (fed, 0, "closed"), chunks
 
 
@@ -236,23 +264,23 @@ def test_one_decoders_error_does_not_disturb_another_sharing_the_framer():
     framer = LengthPrefixed(width=1, max_frame=3)
     a, b = StreamDecoder(framer), StreamDecoder(framer)
     assert b.feed(b"\x02h") == []
-    with pytest.raises(FrameTooLarge):
-        a.feed(b"\xff")
-    assert b.feed(b"i")[0].data == b"hi"
+    assert isinstance(fatal(a.feed(b"\xff")), FrameTooLarge)
+    assert bodies_of(b.feed(b"i")) == [b"hi"]
     assert b.state == "open"
 
 
 def test_delimited_error_resynchronises():
     framer = Delimited(b"\n", max_frame=4)
     dec = StreamDecoder(framer)
-    with pytest.raises(FrameTooLarge) as info:
-        dec.feed(b"ok\ntoolong")
-    assert [f.data for f in info.value.frames] == [b"ok"]
-    assert dec.state == "resyncing"
+    run, error = dec.feed(b"ok\ntoolong")
+    assert run.bodies == [b"ok"]
+    assert isinstance(error.error, FrameTooLarge)
+    assert (error.offset, error.length, error.fatal) == (3, None, False)
+    assert dec.state == "resyncing" and not dec.closed
     events = dec.feed(b"line\nnext\n")
     assert type(events[0]).__name__ == "Resynced"
     assert events[0].offset == len(b"ok\ntoolongline\n")
-    assert [e.data for e in events[1:]] == [b"next"]
+    assert bodies_of(events[1:]) == [b"next"]
 
 
 def test_repr_and_inspection():

@@ -9,7 +9,6 @@ from wirekit.codec import (
     DelimiterNotFound,
     Frame,
     FrameTooLarge,
-    FramingError,
     Resynced,
     StreamDecoder,
     SyncLost,
@@ -17,16 +16,16 @@ from wirekit.codec import (
 )
 from wirekit.protocol_spec.errors import EncodeError
 
-from .codec_helpers import bodies_of, feed_chunks, tr
-from .codec_helpers import run_ops as shared_run_ops
+from .codec_helpers import EOF_, bodies_of, drive, fatal, feed_chunks, frames_of, short, tr
 
 
 def test_lines_any_chunking():
     stream = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
     for chunks in tr(stream):
-        frames = feed_chunks(StreamDecoder(Delimited(b"\r\n")), chunks)
+        frames = frames_of(feed_chunks(StreamDecoder(Delimited(b"\r\n")), chunks))
         assert bodies_of(frames) == [b"GET / HTTP/1.1", b"Host: x", b""]
         assert [f.offset for f in frames] == [0, 16, 25]
+        assert [(f.data_offset, f.length) for f in frames] == [(0, 16), (16, 9), (25, 2)]
 
 
 def test_max_length_is_exact_whatever_the_chunking():
@@ -34,43 +33,50 @@ def test_max_length_is_exact_whatever_the_chunking():
     ok = b"12345\r\n"
     for chunks in tr(ok + ok):
         assert bodies_of(feed_chunks(StreamDecoder(framer), chunks)) == [b"12345"] * 2
+    texts = set()
     for chunks in tr(ok + b"123456\r\n"):
         dec = StreamDecoder(framer)
-        with pytest.raises(DelimiterNotFound) as info:
-            feed_chunks(dec, chunks)
-        assert isinstance(info.value, FrameTooLarge)
-        assert info.value.offset == 7 and info.value.limit == 5
-        assert "no delimiter b'\\r\\n' within max_frame 5 bytes" in str(info.value)
+        events = feed_chunks(dec, chunks)
+        assert short(events) == [
+            Frame(b"12345", 0, 0, 7),
+            ("DelimiterNotFound", 7),
+            Resynced(15, 8),
+        ], chunks
+        exc = events[1].error
+        assert type(exc) is DelimiterNotFound and isinstance(exc, FrameTooLarge)
+        assert (events[1].length, events[1].fatal) == (None, False)  # recoverable
+        assert exc.offset == 7 and exc.limit == 5
+        assert "no delimiter b'\\r\\n' within max_frame 5 bytes" in str(exc)
+        texts.add(str(exc))
+    assert len(texts) == 1  # the same text however the stream was chunked
     # A frame that is too long is refused before its delimiter ever arrives.
     dec = StreamDecoder(framer)
-    with pytest.raises(DelimiterNotFound):
-        for byte in b"1234567":
-            dec.feed(bytes([byte]))
+    events = []
+    for byte in b"1234567":
+        events += dec.feed(bytes([byte]))
+        if events:
+            break
+    assert short(events) == [("DelimiterNotFound", 0)] and dec.position == 6
 
 
 def test_resynchronises_after_too_long_and_reports_where():
     framer = Delimited(b"\n", max_frame=3)
     for chunks in tr(b"ab\nTOOLONG\ncd\n"):
-        dec = StreamDecoder(framer)
-        events = []
-        for chunk in chunks:
-            try:
-                events.extend(dec.feed(chunk))
-            except DelimiterNotFound as exc:
-                events.extend(exc.frames)
-        events.extend(dec.feed(b""))
-        events.extend(dec.feed_eof())
-        assert events[0].data == b"ab"
-        assert events[1] == Resynced(offset=11, discarded=8)
-        assert [e.data for e in events[2:]] == [b"cd"]
+        events = short(feed_chunks(StreamDecoder(framer), chunks))
+        assert events == [
+            Frame(b"ab", 0, 0, 3),
+            ("DelimiterNotFound", 3),
+            Resynced(offset=11, discarded=8, method="delimiter"),
+            Frame(b"cd", 11, 11, 3),
+        ], chunks
 
 
 def test_eof_inside_a_line():
     dec = StreamDecoder(Delimited())
     dec.feed(b"partial")
-    with pytest.raises(TruncatedStream, match="no delimiter") as info:
-        dec.feed_eof()
-    assert info.value.needed is None and info.value.available == 7
+    exc = fatal(dec.feed_eof())
+    assert isinstance(exc, TruncatedStream) and "no delimiter" in str(exc)
+    assert exc.needed is None and exc.available == 7 and exc.offset == 0
 
 
 class CountingBuffer(bytearray):
@@ -93,7 +99,7 @@ def test_long_pending_line_is_searched_once(monkeypatch):
     dec._buf.data = counting
     for _ in range(999):
         assert dec.feed(b"x" * 1000 + b"\r") == []  # partial delimiter at each end
-    (frame,) = dec.feed(b"\n")
+    (frame,) = frames_of(dec.feed(b"\n"))
     assert len(frame.data) == 1000 * 1001 - 1
     assert dec._buf.data is counting  # every search went through the counter
     # Each new byte is searched about once (plus the partial delimiter before it); a
@@ -126,11 +132,8 @@ def test_encode_limits_and_validation():
 
 
 # ------------------------------------------------ errors, then gaps and EOF
-EOF_ = None
-
-
 def run_ops(dec, ops) -> list:
-    return shared_run_ops(dec, ops, catch=FramingError, done="frames")
+    return short(drive(dec, ops))
 
 
 STREAM = b"TOOLONG\nok\nWAYTOOLONG\n\nfin\npa"
@@ -138,11 +141,11 @@ FRAMER = Delimited(b"\n", max_frame=3)
 BEFORE_EOF = [
     ("DelimiterNotFound", 0),
     Resynced(8, 8),
-    Frame(b"ok", 8, 8),
+    Frame(b"ok", 8, 8, 3),
     ("DelimiterNotFound", 11),
     Resynced(22, 11),
-    Frame(b"", 22, 22),
-    Frame(b"fin", 23, 23),
+    Frame(b"", 22, 22, 1),
+    Frame(b"fin", 23, 23, 4),
 ]
 
 
@@ -162,17 +165,19 @@ def test_bytes_after_an_error_then_gap_then_more_whatever_the_chunking():
                 27, "resync", "3 bytes lost at offset 29; discarding up to the next delimiter"
             ),
             Resynced(34, 4),
-            Frame(b"end", 34, 34),
+            Frame(b"end", 34, 34, 4),
         ], chunks
 
 
-def test_feed_eof_and_feed_gap_after_an_error_return_what_the_rest_of_the_chunk_held():
+def test_the_rest_of_a_chunk_after_an_error_comes_in_the_same_call():
+    # (the old contract needed feed_eof/feed_gap/feed(b"") to collect it)
     dec = StreamDecoder(FRAMER)
-    with pytest.raises(DelimiterNotFound):
-        dec.feed(b"TOOLONG\nok\n")
-    assert dec.feed_eof() == [Resynced(8, 8), Frame(b"ok", 8, 8)]
+    events = dec.feed(b"TOOLONG\nok\n")
+    assert short(events) == [("DelimiterNotFound", 0), Resynced(8, 8), Frame(b"ok", 8, 8, 3)]
+    assert dec.at_boundary and dec.feed_eof() == []
     gap = StreamDecoder(FRAMER)
-    with pytest.raises(DelimiterNotFound):
-        gap.feed(b"TOOLONG\nok\n")
-    assert gap.feed_gap(2)[:2] == [Resynced(8, 8), Frame(b"ok", 8, 8)]
-    assert gap.feed(b"x\nfin\n") == [Resynced(15, 2), Frame(b"fin", 15, 15)]
+    assert short(gap.feed(b"TOOLONG\nok\n"))[1:] == [Resynced(8, 8), Frame(b"ok", 8, 8, 3)]
+    assert gap.feed_gap(2) == [
+        SyncLost(11, "resync", "2 bytes lost at offset 11; discarding up to the next delimiter")
+    ]
+    assert short(gap.feed(b"x\nfin\n")) == [Resynced(15, 2), Frame(b"fin", 15, 15, 4)]

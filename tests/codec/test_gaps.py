@@ -25,7 +25,7 @@ from wirekit.codec import (
     VarintLength,
 )
 
-from .codec_helpers import body_strategy, frame_spans, header_for
+from .codec_helpers import body_strategy, flatten, frame_spans, frames_of, header_for
 
 
 def u32(n: int) -> bytes:
@@ -33,7 +33,8 @@ def u32(n: int) -> bytes:
 
 
 def feed_with_gaps(dec, stream: bytes, gaps: list[tuple[int, int]], seed: int = 0) -> list:
-    """Feed ``stream`` in random chunks, replacing each (start, end) gap by feed_gap."""
+    """Feed ``stream`` in random chunks, replacing each (start, end) gap by feed_gap;
+    the events with runs flattened (``Frame`` items)."""
     rng = random.Random(seed)
     events: list = []
     pos = 0
@@ -46,7 +47,7 @@ def feed_with_gaps(dec, stream: bytes, gaps: list[tuple[int, int]], seed: int = 
             events.extend(dec.feed_gap(end - start))
         pos = end
     events.extend(dec.feed_eof())
-    return events
+    return flatten(events)
 
 
 # ---------------------------------------------------------- named cases
@@ -55,9 +56,9 @@ def test_gap_inside_a_known_length_body_skips_exactly_that_frame():
     dec = StreamDecoder(LengthPrefixed())
     events = feed_with_gaps(dec, stream, [(7 + 4 + 2, 7 + 4 + 5)])  # 3 body bytes lost
     assert events == [
-        Frame(b"one", 0, 4),
-        DamagedFrame(7, 14, "3 bytes lost at offset 13"),
-        Frame(b"two", 21, 25),
+        Frame(b"one", 0, 4, 7),
+        DamagedFrame(7, 14, "3 bytes lost at offset 13", 1, b"", u32(10) + b"01"),
+        Frame(b"two", 21, 25, 7),
     ]
 
 
@@ -65,18 +66,18 @@ def test_gaps_at_frame_body_edges_and_twice_in_one_frame():
     stream = u32(4) + b"abcd" + u32(4) + b"efgh" + u32(1) + b"!"
     dec = StreamDecoder(LengthPrefixed())
     assert dec.feed(stream[:4]) == []
-    assert dec.feed_gap(1) == [DamagedFrame(0, 8, "1 bytes lost at offset 4")]
+    assert dec.feed_gap(1) == [DamagedFrame(0, 8, "1 bytes lost at offset 4", 1, b"", u32(4))]
     assert dec.feed(stream[5:6]) == []
     assert dec.feed_gap(2) == []  # same frame: reported once
     assert dec.feed(stream[8:12]) == []
-    assert dec.feed_gap(4) == [DamagedFrame(8, 8, "4 bytes lost at offset 12")]
-    assert dec.feed(stream[16:]) == [Frame(b"!", 16, 20)]
+    assert dec.feed_gap(4) == [DamagedFrame(8, 8, "4 bytes lost at offset 12", 1, b"", u32(4))]
+    assert flatten(dec.feed(stream[16:])) == [Frame(b"!", 16, 20, 5)]
 
 
 def test_gap_inside_a_length_prefix_reports_loss_of_sync():
     stream = u32(3) + b"one" + u32(3) + b"two" + u32(3) + b"six"
     dec = StreamDecoder(LengthPrefixed())
-    assert dec.feed(stream[:9]) == [Frame(b"one", 0, 4)]
+    assert flatten(dec.feed(stream[:9])) == [Frame(b"one", 0, 4, 7)]
     (lost,) = dec.feed_gap(2)
     assert lost.offset == 7 and lost.action == "stop"
     assert "lost at offset 9" in lost.reason
@@ -90,7 +91,7 @@ def test_gap_running_past_the_frame_end_damages_it_and_loses_sync():
     dec = StreamDecoder(LengthPrefixed())
     dec.feed(stream[:5])
     events = dec.feed_gap(4)
-    assert events[0] == DamagedFrame(0, 7, "4 bytes lost at offset 5")
+    assert events[0] == DamagedFrame(0, 7, "4 bytes lost at offset 5", 1, b"", u32(3) + b"o")
     assert events[1].offset == 7 and events[1].action == "stop"
 
 
@@ -102,11 +103,15 @@ def test_gap_at_a_boundary_of_unknown_length_frames_loses_sync():
 def test_delimited_gap_resynchronises_on_the_next_delimiter():
     stream = b"alpha\nbravo\ncharlie\ndelta\n"
     dec = StreamDecoder(Delimited(b"\n"))
-    assert dec.feed(stream[:8]) == [Frame(b"alpha", 0, 0)]
+    assert flatten(dec.feed(stream[:8])) == [Frame(b"alpha", 0, 0, 6)]
     (lost,) = dec.feed_gap(2)  # inside "bravo"
     assert lost == SyncLost(6, "resync", lost.reason)
-    events = dec.feed(stream[10:])
-    assert events == [Resynced(12, 4), Frame(b"charlie", 12, 12), Frame(b"delta", 20, 20)]
+    events = flatten(dec.feed(stream[10:]))
+    assert events == [
+        Resynced(12, 4, "delimiter"),
+        Frame(b"charlie", 12, 12, 8),
+        Frame(b"delta", 20, 20, 6),
+    ]
 
 
 def test_fixed_length_never_loses_sync():
@@ -146,6 +151,7 @@ def test_shutdown_terminated_message_is_damaged_by_a_gap():
     assert dec.feed_gap(2) == []
     dec.feed(b"def")
     assert dec.feed_eof() == [DamagedFrame(0, 8, "bytes lost in a gap")]
+    assert dec.closed
 
 
 def test_feed_gap_validation():
@@ -256,7 +262,7 @@ def streams_with_body_gaps(draw):
     bodies = draw(st.lists(body_strategy(framer), min_size=1, max_size=10))
     stream, spans = frame_spans(framer, bodies)
     dec = StreamDecoder(framer)
-    frames = dec.feed(stream)
+    frames = frames_of(dec.feed(stream))
     gaps = []
     for frame, (start, end, _) in zip(frames, spans, strict=True):
         first = known_at(framer, start)

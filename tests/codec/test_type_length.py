@@ -11,7 +11,7 @@ from wirekit.protocol_spec.fields import u8, u16
 from wirekit.protocol_spec.message import Message
 from wirekit.protocol_spec.protocol import Protocol
 
-from .codec_helpers import bodies_of, feed_chunks, tr
+from .codec_helpers import bodies_of, fatal, feed_chunks, frames_of, tr
 
 
 class Ping(Message, tag=0x0102):
@@ -27,9 +27,13 @@ def test_table_framing_any_chunking():
     framer = TypeLength({0x01: 3, 0x02: 1})
     stream = b"\x01ab\x02\x01cd"
     for chunks in tr(stream):
-        frames = feed_chunks(StreamDecoder(framer), chunks)
+        frames = frames_of(feed_chunks(StreamDecoder(framer), chunks))
         assert bodies_of(frames) == [b"\x01ab", b"\x02", b"\x01cd"]
-        assert [f.offset for f in frames] == [0, 3, 4]
+        assert [(f.offset, f.data_offset, f.length) for f in frames] == [
+            (0, 0, 3),
+            (3, 3, 1),
+            (4, 4, 3),
+        ]
 
 
 def test_two_byte_tags_and_from_protocol():
@@ -65,11 +69,12 @@ def test_from_protocol_refuses_variable_size_messages():
 
 def test_unknown_tag_is_a_framing_error():
     dec = StreamDecoder(TypeLength({1: 2}))
-    with pytest.raises(UnknownFrameType) as info:
-        dec.feed(b"\x01a\x07zzz")
-    assert isinstance(info.value, UnknownTagError)
-    assert info.value.offset == 2 and "0x7" in str(info.value)
-    assert [f.data for f in info.value.frames] == [b"\x01a"]
+    events = dec.feed(b"\x01a\x07zzz")
+    exc = fatal(events)
+    assert isinstance(exc, UnknownFrameType) and isinstance(exc, UnknownTagError)
+    assert exc.offset == events[-1].offset == 2 and "0x7" in str(exc)
+    assert bodies_of(events[:-1]) == [b"\x01a"]
+    assert dec.closed
 
 
 def test_encode_checks_tag_and_size():
