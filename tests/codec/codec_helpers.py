@@ -9,12 +9,15 @@ from hypothesis import strategies as st
 
 from wirekit.codec import (
     AsciiLength,
+    BadLengthPrefix,
     Delimited,
     Error,
     FixedLength,
     Frame,
+    Framer,
     Frames,
     LengthPrefixed,
+    Measure,
     Messages,
     ShutdownTerminated,
     StreamDecoder,
@@ -138,6 +141,38 @@ def frames_of(events: list) -> list[Frame]:
 
 
 # --------------------------------------------------------------- framers
+class ChecksumFramer(Framer):
+    """A user-defined framer written only against the public extension API
+    (``measure`` + ``encode``): ``[type byte][u16 length][body][one trailer byte]``.
+    Type byte 0xFF is reserved (a framing error)."""
+
+    def __init__(self, *, max_frame: int = 1000) -> None:
+        self.max_frame = max_frame
+        self.header = 1
+
+    def measure(self, data: bytes, pos: int) -> Measure | int:
+        if len(data) - pos < 3:
+            return 3
+        if data[pos] == 0xFF:
+            raise BadLengthPrefix("type byte 0xff is reserved", offset=pos, window=data[pos:])
+        return Measure(1, 2, int.from_bytes(data[pos + 1 : pos + 3], "big"), 1)
+
+    def encode(self, body, header=b"") -> bytes:
+        body = bytes(body)
+        if len(header) != 1 or bytes(header) == b"\xff":
+            raise EncodeError("header must be one byte, not 0xff")
+        if len(body) > self.max_frame:
+            raise EncodeError(f"body of {len(body)} bytes exceeds max_frame {self.max_frame}")
+        return bytes(header) + len(body).to_bytes(2, "big") + body + b"\x00"
+
+
+def trailer_len(framer) -> int:
+    """Bytes after the body of each frame (delimiter, user trailer)."""
+    if isinstance(framer, ChecksumFramer):
+        return 1
+    return len(getattr(framer, "delimiter", b""))
+
+
 def framer_strategy() -> st.SearchStrategy:
     """Framers of every family with a matching strategy for their bodies."""
     return st.one_of(
@@ -156,6 +191,8 @@ def framer_strategy() -> st.SearchStrategy:
         st.builds(VarintLength),
         st.just(TypeLength({1: 1, 2: 3, 0x41: 6, 0xFF: 200})),
         st.just(TypeLength({0x0102: 2, 0x0304: 9}, tag_width=2)),
+        st.just(VarintLength(header=1, max_bytes=4)),
+        st.just(ChecksumFramer()),
     )
 
 
@@ -171,6 +208,8 @@ def body_strategy(framer) -> st.SearchStrategy:
             ).map(lambda rest, tag=tag: tag.to_bytes(tw, "big") + rest)
         )
     limit = 300
+    if isinstance(framer, (VarintLength, ChecksumFramer)):
+        limit = min(limit, framer.max_frame)
     if isinstance(framer, LengthPrefixed) and framer.width == 1:
         limit = 250 if not framer.includes_prefix else 254
     if isinstance(framer, AsciiLength):
@@ -216,6 +255,8 @@ ALL_FRAMER_EXAMPLES = [
     VarintLength(max_frame=1000),
     TypeLength({1: 4, 2: 1}),
     ShutdownTerminated(max_frame=1000),
+    VarintLength(header=1, max_bytes=4, max_frame=1000),
+    ChecksumFramer(),
 ]
 
 

@@ -39,6 +39,7 @@ from .codec_helpers import (
     header_for,
     split_randomly,
     tr,
+    trailer_len,
 )
 
 
@@ -69,7 +70,7 @@ def test_any_framer_any_chunking_yields_the_bodies(case):
     for event, (start, end, body) in zip(events, spans, strict=True):
         assert event.header == header_for(framer)
         assert event.length == end - start
-        trailer = len(getattr(framer, "delimiter", b""))
+        trailer = trailer_len(framer)
         assert event.data_offset + len(body) + trailer == end  # body ends with the frame
 
 

@@ -25,7 +25,14 @@ from wirekit.codec import (
     VarintLength,
 )
 
-from .codec_helpers import body_strategy, flatten, frame_spans, frames_of, header_for
+from .codec_helpers import (
+    ChecksumFramer,
+    body_strategy,
+    flatten,
+    frame_spans,
+    frames_of,
+    header_for,
+)
 
 
 def u32(n: int) -> bytes:
@@ -176,6 +183,8 @@ GAP_FRAMERS = [
     FixedLength(5),
     Delimited(b"\n"),
     Delimited(b"\r\n"),
+    VarintLength(header=1, max_bytes=4),
+    ChecksumFramer(),  # a user framer: measure + encode only
 ]
 
 
