@@ -22,11 +22,7 @@ from wirekit.codec import (
 from .codec_helpers import FakeMessage, FakeProtocol, flatten, tr
 
 UPGRADE = (
-    b"GET /chat HTTP/1.1\r\n"
-    b"Host: example.com\r\n"
-    b"Upgrade: wirekit\r\n"
-    b"Connection: Upgrade\r\n"
-    b"\r\n"
+    b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: wirekit\r\nConnection: Upgrade\r\n\r\n"
 )
 BINARY = LengthPrefixed(width=2)
 AFTER = BINARY.encode(b"one") + BINARY.encode(b"") + BINARY.encode(b"three")
