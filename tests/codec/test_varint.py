@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wirekit.codec import BadLengthPrefix, FrameTooLarge, StreamDecoder, VarintLength
+from wirekit.protocol_spec.errors import EncodeError
 from wirekit.protocol_spec.varint import encode_uvarint as encode_varint
 
 from .codec_helpers import bodies_of, fatal, feed_chunks, frames_of, tr
@@ -81,3 +82,51 @@ def test_malformed_prefix_errors_come_from_the_shared_varint_reader():
     assert dec.feed(b"\x80" * 9) == [] and dec.buffered == 9  # truncated: wait
     assert bodies_of(dec.feed(b"\x00")) == [b""]
     assert VarintLength().encode(b"x" * 300) == encode_varint(300) + b"x" * 300
+
+
+# ------------------------------------------------ MQTT's fixed header
+def mqtt_string(text: bytes) -> bytes:
+    return len(text).to_bytes(2, "big") + text
+
+
+def test_mqtt_connect_and_publish_framed_by_the_fixed_header_setting():
+    # MQTT 3.1.1 s.3.1 CONNECT: 0x10, remaining length, "MQTT" level 4, clean session,
+    # keep-alive 60, client id; s.3.3 PUBLISH QoS 0: 0x30, remaining length, topic,
+    # payload.  A 318-byte payload needs a two-byte remaining length (s.2.2.3).
+    connect_rest = mqtt_string(b"MQTT") + b"\x04\x02\x00\x3c" + mqtt_string(b"wirekit-1")
+    connect = b"\x10" + bytes([len(connect_rest)]) + connect_rest
+    publish_rest = mqtt_string(b"a/b") + b"p" * 316
+    assert len(publish_rest) == 321
+    publish = b"\x30\xc1\x02" + publish_rest  # 321 = 0xC1 0x02, the spec's own example
+    framer = VarintLength(header=1, max_bytes=4)
+    assert framer.encode(publish_rest, b"\x30") == publish
+    assert framer.encode(connect_rest, b"\x10") == connect
+    stream = connect + publish + b"\xe0\x00"  # DISCONNECT: no remaining bytes
+    for chunks in tr(stream):
+        frames = frames_of(feed_chunks(StreamDecoder(framer), chunks))
+        assert [(f.header, f.data, f.offset, f.data_offset, f.length) for f in frames] == [
+            (b"\x10", connect_rest, 0, 2, len(connect)),
+            (b"\x30", publish_rest, len(connect), len(connect) + 3, len(publish)),
+            (b"\xe0", b"", len(connect) + len(publish), len(connect) + len(publish) + 2, 2),
+        ]
+
+
+def test_mqtt_remaining_length_of_five_bytes_is_malformed():
+    framer = VarintLength(header=1, max_bytes=4)
+    assert framer.max_frame == 16 * 1024 * 1024  # the default limit
+    # the prefix cannot say more than 4 * 7 bits: the largest MQTT remaining length
+    assert VarintLength(header=1, max_bytes=4, max_frame=1 << 30).max_frame == 268_435_455
+    for chunks in tr(b"\x30\xff\xff\xff\xff\x01"):
+        exc = fatal(feed_chunks(StreamDecoder(framer), chunks))
+        assert isinstance(exc, BadLengthPrefix) and "longer than 4 bytes" in str(exc)
+        assert exc.offset == 0
+    # four bytes is fine (and is waited for)
+    dec = StreamDecoder(VarintLength(header=1, max_bytes=4, max_frame=1 << 30))
+    assert dec.feed(b"\x30\xff\xff\xff") == []
+    assert dec.feed(b"\x7f") == [] and dec.buffered == 5
+    with pytest.raises(ValueError):
+        VarintLength(max_bytes=11)
+    with pytest.raises(ValueError):
+        VarintLength(header=-1)
+    with pytest.raises(EncodeError, match="header must be exactly 1 bytes"):
+        framer.encode(b"x")
