@@ -63,7 +63,7 @@ class AsciiLength(FixedLayout):
                 raise self._bad(data, pos, base, prefix)
             size = int(prefix)
             if size > maxf:
-                raise FrameTooLarge.announced(size, maxf, data, pos, base)
+                raise FrameTooLarge.announced(size, maxf, data, pos, base, d)
             start = pos + d
             end = start + size
             if end > n:
@@ -96,5 +96,5 @@ class AsciiLength(FixedLayout):
             f" at position {i} (expected {self.digits} decimal digits)",
             limit=self.digits,
             offset=base + pos,
-            window=data[pos : pos + WINDOW],
+            window=data[pos : pos + i + 1],
         )

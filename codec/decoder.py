@@ -387,7 +387,10 @@ class StreamDecoder:
             finally:
                 self._one = False
             if self._rest:
-                inq.extendleft(reversed(self._rest))
+                # what is left, in stream order (a nested step -- the sync search --
+                # may leave bytes that come before those its caller left)
+                for _at, chunk, at in sorted(self._rest, key=lambda r: r[0], reverse=True):
+                    inq.appendleft((_DATA, chunk, at))
                 self._rest = []
             if out:
                 outq.extend(out)
@@ -471,12 +474,12 @@ class StreamDecoder:
             if self._one:
                 if self._emitted:
                     if pos < n:
-                        self._rest.append((_DATA, chunk, pos))
+                        self._rest.append((base + pos, chunk, pos))
                     return
                 size = framer._frame_length(chunk, pos)
                 if size is not None and 0 < size < n - pos:
                     # One frame only: scan exactly its bytes, keep the rest as input.
-                    self._rest.append((_DATA, chunk, pos + size))
+                    self._rest.append((base + pos + size, chunk, pos + size))
                     chunk = chunk[pos : pos + size]
                     base += pos
                     pos = 0
@@ -512,7 +515,7 @@ class StreamDecoder:
                 pos = cut - base
                 buf.offset = cut
                 if self._one and pos < n:
-                    self._rest.insert(0, (_DATA, chunk, pos))
+                    self._rest.append((base + pos, chunk, pos))
                     return
                 if pos >= n:
                     return
@@ -749,7 +752,7 @@ class StreamDecoder:
             if pos >= n:
                 return None
             if self._one and self._emitted:
-                self._rest.append((_DATA, data, pos))
+                self._rest.append((self._fed - (n - pos), data, pos))
                 return None
             return self._frame(data, out, pos)
 
@@ -778,7 +781,7 @@ class StreamDecoder:
         if pos >= len(data):
             return
         if self._one and self._emitted:
-            self._rest.append((_DATA, data, pos))
+            self._rest.append((self._fed - (len(data) - pos), data, pos))
             return
         self._process_rest(data, pos, out)
 
@@ -994,6 +997,9 @@ class StreamDecoder:
 
     # ------------------------------------------------------------------- eof
     def _eof_input(self, out: list) -> None:
+        # Everything left is decided now: no more pull-mode stops (a run found by the
+        # search at EOF may hold several frames).
+        self._one = False
         mode = self._mode
         if mode == _EOF:
             return

@@ -122,7 +122,7 @@ class Delimited(FixedLayout):
             length=None,
             limit=self.max_frame,
             offset=base + pos,
-            window=data[pos : pos + WINDOW],
+            window=data[pos : pos + min(WINDOW, self.max_frame + len(self.delimiter))],
         )
 
     def _eof(self, buf: bytes, need: int, base: int) -> list:

@@ -129,16 +129,18 @@ class FrameTooLarge(FramingError):
 
     @classmethod
     def announced(
-        cls, size: int, limit: int, data: bytes, pos: int, base: int, detail: str = ""
+        cls, size: int, limit: int, data: bytes, pos: int, base: int, decided: int
     ) -> FrameTooLarge:
         """The error for a length prefix at ``data[pos]`` (stream offset ``base + pos``)
-        announcing ``size`` bytes over ``limit``; ``detail`` adds to the rule's text."""
+        announcing ``size`` bytes over ``limit``.  The window shows the ``decided``
+        bytes that announced it (header and prefix): the same however the stream was
+        chunked."""
         return cls(
-            f"frame length {size}{detail} exceeds max_frame {limit}",
+            f"frame length {size} exceeds max_frame {limit}",
             length=size,
             limit=limit,
             offset=base + pos,
-            window=data[pos : pos + WINDOW],
+            window=data[pos : pos + min(decided, WINDOW)],
         )
 
 

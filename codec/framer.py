@@ -217,7 +217,7 @@ class Framer(abc.ABC):
                 return pos, got
             m: Measure = got  # type: ignore[assignment]
             if m.body > maxf:
-                raise FrameTooLarge.announced(m.body, maxf, data, pos, base)
+                raise FrameTooLarge.announced(m.body, maxf, data, pos, base, m.header + m.prefix)
             total = m.header + m.prefix + m.body + m.trailer
             if pos + total > n:
                 return pos, total

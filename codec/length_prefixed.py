@@ -199,7 +199,8 @@ class LengthPrefixed(FixedLayout):
         if len(data) - pos < self._hsize:
             return None
         (value,) = self._unpack(data, pos + self.header)
-        return self._hsize + value + self._delta
+        size = value + self._delta
+        return None if size < 0 else self._hsize + size  # a negative body: no frame
 
     def _header_of(self, data: bytes, pos: int = 0) -> bytes:
         return data[pos : pos + self.header] if len(data) - pos >= self.header else b""
@@ -219,7 +220,10 @@ class LengthPrefixed(FixedLayout):
     def _error(self, data: bytes, pos: int, base: int, value: int, size: int) -> Exception:
         raw = data[pos + self.header : pos + self._hsize]
         hint = self._hint(data[pos : pos + WINDOW])
-        window = data[pos : pos + WINDOW]
+        # The window: 16 bytes when the prefix reads as text (the scan waited for
+        # them), else the header and prefix that decided -- never "whatever had
+        # arrived", so the text does not depend on the chunking.
+        window = data[pos : pos + (WINDOW if hint else self._hsize)]
         if size < 0:
             rule = "length"
             if self.includes_prefix:

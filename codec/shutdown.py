@@ -59,7 +59,7 @@ class ShutdownTerminated(FixedLayout):
                 length=None,
                 limit=self.max_frame,
                 offset=base,
-                window=head[:WINDOW],
+                window=head[: min(WINDOW, self.max_frame + 1)],
             )
 
     def _scan(

@@ -98,7 +98,7 @@ class TypeLength(FixedLayout):
             f"type tag {tag:#x} has no known frame size"
             f" (known: {', '.join(f'{t:#x}' for t in sorted(self.sizes))})",
             offset=base + pos,
-            window=data[pos : pos + WINDOW],
+            window=data[pos : pos + self.tag_width],
         )
 
     def measure(self, data: bytes, pos: int) -> Measure | int:

@@ -111,7 +111,8 @@ class VarintLength(Framer):
             f"varint length prefix {what}",
             limit=self.max_bytes,
             offset=base + start,
-            window=data[start : start + WINDOW],
+            # the bytes that decided: header and the varint bytes examined
+            window=data[start : min(pos + self.max_bytes, start + WINDOW)],
         )
 
     def measure(self, data: bytes, pos: int) -> Measure | int:
@@ -145,7 +146,7 @@ class VarintLength(Framer):
                     return pos, n - pos + 1
                 size, start = got
             if size > maxf:
-                raise FrameTooLarge.announced(size, maxf, data, pos, base)
+                raise FrameTooLarge.announced(size, maxf, data, pos, base, start - pos)
             end = start + size
             if end > n:
                 return pos, end - pos
