@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import WINDOW, BadLengthPrefix, FrameTooLarge
+from .errors import BadLengthPrefix, FrameTooLarge
 from .framer import DEFAULT_MAX_FRAME, ByteString, FixedLayout, Measure, check_max_frame
 
 __all__ = ["AsciiLength"]

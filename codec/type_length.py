@@ -14,7 +14,7 @@ from typing import Any
 
 from wirekit.protocol_spec.errors import EncodeError
 
-from .errors import WINDOW, UnknownFrameType
+from .errors import UnknownFrameType
 from .framer import ByteString, FixedLayout, Measure
 
 __all__ = ["TypeLength"]
