@@ -109,6 +109,8 @@ _BIG = 1 << 20
 #: they add up to no more than this (see ``feed``).
 _JOIN = 1 << 16
 
+new_run = tuple.__new__  # Frames(...) in one C call (hot path)
+
 _DATA = 0
 _GAP = 1
 _END = 2
@@ -176,6 +178,7 @@ class StreamDecoder:
         "_inq",
         "_outq",
         "_search_at",
+        "_plain",
     )
 
     def __init__(
@@ -215,6 +218,8 @@ class StreamDecoder:
         self._inq: deque = deque()  # pull mode: input not yet processed
         self._outq: deque = deque()  # pull mode: events not yet handed out
         self._search_at = 0
+        self._plain = False
+        self._sync_framer()
         if not synced:
             self._steps.to_last()
             self._sync_framer()
@@ -292,7 +297,9 @@ class StreamDecoder:
             # on its own (measured: 0.72x -> see `wirekit bench`); the join is bounded
             # (_JOIN), so a big chunk still goes through the copy-what-the-limit-allows
             # path.
-            if len(held) + len(data) > _JOIN or not self._joinable(data):
+            if len(held) + len(data) > _JOIN or not (
+                self.framer._need_is_size or self._joinable(data)
+            ):
                 self._buffered(data, 0, out)
                 return out
             if len(held) + len(data) < self._need and self.framer._need_is_size:
@@ -303,8 +310,39 @@ class StreamDecoder:
         elif self._big is not None:
             self._buffered(data, 0, out)
             return out
-        if data:
-            self._frame(data, out, 0)
+        if not data:
+            return out
+        if self._plain:
+            # The hot path (no framing sequence step to count, no pull mode): scan,
+            # hand out one run, buffer the rest.  _scan is pure, so on a framing
+            # error the general path below simply starts this chunk again.
+            framer = self.framer
+            buf = self._buf
+            base = buf.offset
+            bodies: list = []
+            extra: list = []
+            try:
+                end, need = framer._scan(
+                    data, data if self.copy else memoryview(data), 0, base, bodies, extra
+                )
+            except FramingError:
+                pass
+            else:
+                if bodies:
+                    run = new_run(
+                        Frames,
+                        (bodies, base, base + end, framer._kind, framer._head, framer._tail, extra),
+                    )
+                    if self.protocol is None:
+                        out.append(run)
+                    else:
+                        self._decode(run, out, None)
+                buf.offset = base + end
+                if end < len(data):
+                    held += memoryview(data)[end:]
+                self._need = need
+                return out
+        self._frame(data, out, 0)
         return out
 
     def _joinable(self, data: bytes) -> bool:
@@ -451,9 +489,12 @@ class StreamDecoder:
 
     # --------------------------------------------------------------- framing
     def _sync_framer(self) -> None:
-        self.framer = self._steps.framer
-        self.protocol = self._steps.protocol
+        steps = self._steps
+        self.framer = steps.framer
+        self.protocol = steps.protocol
         self._need = 0
+        # nothing to count or check per frame: feed's hot path applies
+        self._plain = steps.left is None and steps.until is None and steps.if_first is None
 
     def _frame(self, chunk: bytes, out: list, pos: int) -> None:
         """Frame ``chunk[pos:]`` (the buffer is empty and ``buf.offset`` is the
@@ -468,8 +509,8 @@ class StreamDecoder:
             if steps.if_first is not None:
                 if pos >= n:
                     return
-                if steps.check_first(chunk[pos]):
-                    self._sync_framer()
+                steps.check_first(chunk[pos])
+                self._sync_framer()  # the step is decided: maybe another, maybe plain now
             framer = self.framer
             if self._one:
                 if self._emitted:

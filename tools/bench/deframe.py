@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from wirekit.codec import LengthPrefixed, StreamDecoder
+from wirekit.codec import Frames, LengthPrefixed, StreamDecoder
 
 from .compare import Baseline, compare
 from .record import Record
@@ -90,7 +90,11 @@ def split(stream: bytes, size: int) -> list[bytes]:
 # ------------------------------------------------------------- candidates
 # Each returns what it deframed; frame_bodies() turns that into the bodies.
 def wirekit_buffer(stream: bytes) -> list[Any]:
-    return StreamDecoder(LengthPrefixed(width=4)).feed(stream)
+    out: list[Any] = []
+    for ev in StreamDecoder(LengthPrefixed(width=4)).feed(stream):
+        if type(ev) is Frames:
+            out.extend(ev.bodies)
+    return out
 
 
 def wirekit_chunks(chunks: list[bytes]) -> list[Any]:
@@ -98,7 +102,9 @@ def wirekit_chunks(chunks: list[bytes]) -> list[Any]:
     out: list[Any] = []
     extend = out.extend
     for chunk in chunks:
-        extend(feed(chunk))  # events consumed per chunk, as a transport does
+        for ev in feed(chunk):  # events consumed per chunk, as a transport does
+            if type(ev) is Frames:
+                extend(ev.bodies)
     return out
 
 
@@ -173,8 +179,8 @@ def asyncio_timed(chunks: list[bytes], n_frames: int) -> tuple[list[bytes], floa
 
 
 def frame_bodies(frames: list[Any]) -> list[bytes]:
-    """The bodies of a candidate's frames (``Frame.data`` for wirekit's)."""
-    return [f if type(f) is bytes else bytes(f.data) for f in frames]
+    """The bodies of a candidate's frames (every candidate gives bodies)."""
+    return [f if type(f) is bytes else bytes(f) for f in frames]
 
 
 def _candidates(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from wirekit.codec import LengthPrefixed, MessageDecoder
+from wirekit.codec import LengthPrefixed, MessageDecoder, Messages
 from wirekit.protocol_spec.example import EXAMPLE, sample_messages
 
 from .compare import Baseline, compare
@@ -54,7 +54,9 @@ def wirekit_messages(chunks: list[bytes]) -> list[Any]:
     out: list[Any] = []
     extend = out.extend
     for chunk in chunks:
-        extend(feed(chunk))
+        for ev in feed(chunk):  # events consumed per chunk, as a transport does
+            if type(ev) is Messages:
+                extend(ev.messages)
     return out
 
 

@@ -38,6 +38,7 @@ GROUPS = ("schema", "deframe", "messages", "blocking", "select", "asyncio", "cap
 BENCH_MODULES = (
     "wirekit.tools.bench.schema",
     "wirekit.tools.bench.deframe",
+    "wirekit.tools.bench.bigframe",
     "wirekit.tools.bench.messages",
     "wirekit.tools.bench.capture",
 )
