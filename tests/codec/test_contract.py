@@ -359,3 +359,16 @@ def test_damaged_frames_keep_header_and_received_bytes():
     assert dec.feed_gap(3) == [DamagedFrame(0, 11, "3 bytes lost at offset 7", 1, b"D", row[:7])]
     assert dec.feed(row[10:]) == []
     assert flatten(dec.feed(row)) == [Frame(b"abcdef", 11, 16, 11, b"D")]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(message_streams())
+def test_views_copy_false_give_the_same_events(case):
+    framer, _parts, ops, seed = case
+    for chunked in list(chunkings(ops, seed))[:2]:
+        copied = drive(StreamDecoder(framer, FakeProtocol()), [*chunked, EOF_])
+        viewed = drive(StreamDecoder(framer, FakeProtocol(), copy=False), [*chunked, EOF_])
+        assert key(viewed) == key(copied)
+        for ev in viewed:
+            if type(ev) is Messages:
+                assert all(type(f.data) is memoryview for f in ev.frames)

@@ -72,7 +72,9 @@ def test_a_user_framer_limit_truncation_and_gaps_come_from_the_decoder():
     assert isinstance(exc, TruncatedStream) and (exc.needed, exc.available) == (8, 5)
     dec = StreamDecoder(framer)
     assert dec.feed(b"B\x00\x04a") == []
-    assert dec.feed_gap(2) == [DamagedFrame(0, 8, "2 bytes lost at offset 4", 1, b"B", b"B\x00\x04a")]
+    assert dec.feed_gap(2) == [
+        DamagedFrame(0, 8, "2 bytes lost at offset 4", 1, b"B", b"B\x00\x04a")
+    ]
     assert flatten(dec.feed(b"d\x00" + framer.encode(b"x", b"C"))) == [Frame(b"x", 8, 11, 5, b"C")]
 
 

@@ -84,6 +84,7 @@ class Startup:
         return struct.pack(">i", PROTOCOL_3_0) + body + b"\0"
 
     def decode(self, data: bytes):
+        data = bytes(data)  # a memoryview with copy=False
         if len(data) < 4:
             raise DecodeError("startup packet shorter than its code", offset=0)
         (code,) = struct.unpack_from(">i", data)
@@ -107,7 +108,7 @@ class Frontend:
         return b"X"
 
     def decode(self, data: bytes):
-        tag, body = data[:1], data[1:]
+        tag, body = bytes(data[:1]), bytes(data[1:])
         if tag == b"Q":
             return Query(cstrings(body)[0])
         if tag == b"X" and not body:
@@ -130,7 +131,7 @@ class Backend:
         raise NotImplementedError  # decoding only in these tests
 
     def decode(self, data: bytes):
-        tag, body = data[:1], data[1:]
+        tag, body = bytes(data[:1]), bytes(data[1:])
         if tag == b"R" and body == b"\0\0\0\0":
             return AuthenticationOk()
         if tag == b"S":
@@ -281,3 +282,13 @@ def test_framing_sequences_are_checked():
     dec = StreamDecoder([Step("fixed:2", count=1), Step("length:1")], FakeProtocol())
     got = flatten(dec.feed(b"\x02a\x02\x02b"))
     assert [(m.tag, m.payload) for m in got] == [(2, b"a"), (2, b"b")]
+
+
+def test_frontend_with_views_copy_false():
+    stream = STARTUP + QUERY + TERMINATE
+    for chunks in tr(stream, seed=3):
+        events = feed_chunks(StreamDecoder(FRONTEND, copy=False), chunks)
+        items = [m for e in events for m in e.items()]
+        assert [type(m.message).__name__ for m in items] == ["StartupMessage", "Query", "Terminate"]
+        assert all(type(m.frame.data) is memoryview for m in items)
+        assert bytes(items[1].frame.data) == b"SELECT 1;\0"
