@@ -159,3 +159,51 @@ def test_receive_data_checks_its_input():
         dec.receive_gap(-1)
     dec.receive_data(bytearray(b"\x00\x01z"))
     assert dec.next_event()[0] == Frame(b"z", 0, 2, 3)
+
+
+# ------------------------------------------ a fatal error with input still queued
+FATAL_STREAM = b"\x01a" + b"\x09xx"  # a frame, then a prefix over max_frame 3
+
+
+@pytest.mark.parametrize("split", [len(FATAL_STREAM), 3, 2, 1])
+def test_pull_mode_input_queued_before_a_fatal_error_is_dropped_not_raised(split):
+    # Bytes (and EOF) received before the error was handed out are not "feeding after
+    # a fatal error": next_event hands out the same events as one chunk does, then
+    # stops, however the input was split into receive_* calls.
+    framer = LengthPrefixed(width=1, max_frame=3)
+    dec = StreamDecoder(framer)
+    dec.receive_data(FATAL_STREAM[:split])
+    dec.receive_data(FATAL_STREAM[split:] + b"yy")
+    dec.receive_eof()
+    events = []
+    for _ in range(10):
+        ev = dec.next_event()  # must not raise
+        if ev is EOF or ev is NEED_DATA:
+            break
+        events.append(ev)
+    assert [type(e) for e in events] == [Frames, Error]
+    assert events[1].fatal and events[1].offset == 2
+    assert dec.closed
+
+
+def test_feed_after_receive_data_returns_the_pending_events_of_a_fatal_error():
+    framer = LengthPrefixed(width=1, max_frame=3)
+    dec = StreamDecoder(framer)
+    dec.receive_data(FATAL_STREAM)
+    events = dec.feed(b"more")  # feed never raises for bad bytes
+    assert [type(e) for e in events] == [Frames, Error] and events[1].fatal
+    assert dec.closed
+    with pytest.raises(DecoderClosed):
+        dec.feed(b"again")  # now the caller knows
+
+
+def test_trailing_data_includes_a_large_frame_being_collected():
+    # a frame announced over 1 MiB is collected in one buffer of its final size:
+    # the bytes in it are still "received but not framed"
+    dec = StreamDecoder(LengthPrefixed())
+    head = (3 << 20).to_bytes(4, "big")
+    assert dec.feed(head) == []
+    assert dec.feed(b"a" * 10) == []
+    assert dec.buffered == 14
+    assert dec.trailing_data == head + b"a" * 10
+    assert dec.detach() == head + b"a" * 10
