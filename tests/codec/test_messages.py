@@ -293,3 +293,28 @@ def test_errors_are_raised_from_their_causes_and_not_during_one_another():
     assert events[0].error.__context__ in (None, events[0].error.__cause__)  # not FrameTooLarge
     framing = fatal(events)
     assert framing.__context__ is None and framing.__cause__ is None
+
+
+def test_at_boundary_after_a_decode_error_means_nothing_is_pending():
+    # issue 7: at_boundary used to be True while a decoded message still waited in a
+    # private queue; now every message comes in the call that decided it.
+    framer = LengthPrefixed(width=1)
+    enc = framer.encode
+    dec = MessageDecoder(framer, FakeProtocol())
+    events = dec.feed(enc(b"\x02ba!d") + enc(b"\x02ok"))
+    assert short(events) == [("DecodeError", 0), FakeMessage(2, b"ok")]
+    assert dec.at_boundary and dec.buffered == 0
+    assert dec.feed_eof() == [] and dec.state == "eof"
+    dec = MessageDecoder(framer, FakeProtocol())
+    dec.feed(enc(b"\x02!") + b"\x03\x02")
+    assert not dec.at_boundary and dec.buffered == 2
+
+
+def test_states_while_resyncing_and_searching_are_not_boundaries():
+    dec = StreamDecoder(Delimited(b"\n", max_frame=2))
+    dec.feed(b"toolong")
+    assert dec.state == "resyncing" and not dec.at_boundary and not dec.closed
+    dec = StreamDecoder(LengthPrefixed(width=1), FakeProtocol(), synced=False)
+    assert dec.state == "searching" and not dec.at_boundary
+    dec.feed(b"\x05\x02")
+    assert dec.state == "searching"
