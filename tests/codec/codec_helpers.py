@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 from hypothesis import strategies as st
 
 from wirekit.codec import (
+    EOF,
+    NEED_DATA,
     AsciiLength,
     BadLengthPrefix,
     Delimited,
@@ -138,6 +140,58 @@ def bodies_of(events: list) -> list[bytes]:
 def frames_of(events: list) -> list[Frame]:
     """The ``Frame`` items of every run in ``events`` (other events ignored)."""
     return [e for e in flatten(events) if type(e) is Frame]
+
+
+def key(events: list) -> list:
+    """Events as comparable data: messages with their frames, errors without their
+    text (texts are checked on their own below)."""
+    out = []
+    for ev in flatten(events, items=True):
+        if type(ev) is Error:
+            out.append(("Error", type(ev.error).__name__, ev.offset, ev.length, ev.fatal,
+                        ev.error.offset))  # fmt: skip
+        else:
+            out.append(ev)
+    return out
+
+
+def chunkings(ops: list, seed: int):
+    """The same ops with every bytes op split whole, byte by byte and randomly."""
+    rng = random.Random(seed)
+    yield ops
+    yield [piece for op in ops for piece in (one_by_one(op) if isinstance(op, bytes) else [op])]
+    for _ in range(2):
+        yield [
+            piece
+            for op in ops
+            for piece in (split_randomly(op, rng) if isinstance(op, bytes) else [op])
+        ]
+
+
+def one_by_one(data: bytes) -> list[bytes]:
+    return [data[i : i + 1] for i in range(len(data))]
+
+
+def pull(dec: StreamDecoder, ops: list) -> list:
+    """The same ops through pull mode: receive_*, then next_event() until NEED_DATA."""
+    events: list = []
+    for op in [*ops, EOF_]:
+        if op is None:
+            dec.receive_eof()
+        elif isinstance(op, int):
+            dec.receive_gap(op)
+        else:
+            dec.receive_data(op)
+        while True:
+            ev = dec.next_event()
+            if ev is NEED_DATA or ev is EOF:
+                break
+            if type(ev) in (Frames, Messages):
+                assert len(ev) == 1  # a pull-mode run holds exactly one frame
+            events.append(ev)
+        if ev is EOF or dec.closed:
+            break
+    return events
 
 
 # --------------------------------------------------------------- framers

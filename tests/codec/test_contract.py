@@ -16,8 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wirekit.codec import (
-    EOF,
-    NEED_DATA,
     AsciiLength,
     DamagedFrame,
     Delimited,
@@ -25,7 +23,6 @@ from wirekit.codec import (
     Error,
     FixedLength,
     Frame,
-    Frames,
     FrameTooLarge,
     LengthPrefixed,
     MessageEncoder,
@@ -42,10 +39,14 @@ from .codec_helpers import (
     ChecksumFramer,
     FakeMessage,
     FakeProtocol,
+    chunkings,
     drive,
     fatal,
     feed_chunks,
     flatten,
+    key,
+    one_by_one,
+    pull,
     split_randomly,
     tr,
 )
@@ -62,19 +63,6 @@ MESSAGE_FRAMERS = [
     Delimited(b"\r\n", max_frame=8),
     ChecksumFramer(),  # a user framer: measure + encode only
 ]
-
-
-def key(events: list) -> list:
-    """Events as comparable data: messages with their frames, errors without their
-    text (texts are checked on their own below)."""
-    out = []
-    for ev in flatten(events, items=True):
-        if type(ev) is Error:
-            out.append(("Error", type(ev.error).__name__, ev.offset, ev.length, ev.fatal,
-                        ev.error.offset))  # fmt: skip
-        else:
-            out.append(ev)
-    return out
 
 
 def raw_frame(framer, raw: bytes) -> bytes:
@@ -116,45 +104,6 @@ def message_streams(draw, framers=MESSAGE_FRAMERS, gaps=True):
         pos = b
     ops.append(stream[pos:])
     return framer, parts, ops, draw(st.integers(0, 10**6))
-
-
-def chunkings(ops: list, seed: int):
-    """The same ops with every bytes op split whole, byte by byte and randomly."""
-    rng = random.Random(seed)
-    yield ops
-    yield [piece for op in ops for piece in (_bytes(op) if isinstance(op, bytes) else [op])]
-    for _ in range(2):
-        yield [
-            piece
-            for op in ops
-            for piece in (split_randomly(op, rng) if isinstance(op, bytes) else [op])
-        ]
-
-
-def _bytes(data: bytes) -> list[bytes]:
-    return [data[i : i + 1] for i in range(len(data))]
-
-
-def pull(dec: StreamDecoder, ops: list) -> list:
-    """The same ops through pull mode: receive_*, then next_event() until NEED_DATA."""
-    events: list = []
-    for op in [*ops, EOF_]:
-        if op is None:
-            dec.receive_eof()
-        elif isinstance(op, int):
-            dec.receive_gap(op)
-        else:
-            dec.receive_data(op)
-        while True:
-            ev = dec.next_event()
-            if ev is NEED_DATA or ev is EOF:
-                break
-            if type(ev) in (Frames, Messages):
-                assert len(ev) == 1  # a pull-mode run holds exactly one frame
-            events.append(ev)
-        if ev is EOF or dec.closed:
-            break
-    return events
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -216,7 +165,7 @@ def test_a_framing_switch_mid_stream_is_the_same_whatever_the_chunking(case):
     k, lines, tail, stream, seed = case
     steps = [Step("delimited:\\n", count=k), Step("length:2", FakeProtocol())]
     first = None
-    for chunks in [[stream], _bytes(stream), split_randomly(stream, random.Random(seed))]:
+    for chunks in [[stream], one_by_one(stream), split_randomly(stream, random.Random(seed))]:
         events = feed_chunks(StreamDecoder(steps), chunks)
         if first is None:
             first = key(events)

@@ -7,11 +7,14 @@ import struct
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wirekit.codec import (
     Error,
     Frame,
     LengthPrefixed,
+    Message,
     Messages,
     StreamDecoder,
     TruncatedStream,
@@ -19,7 +22,7 @@ from wirekit.codec import (
 from wirekit.protocol_spec import Step
 from wirekit.protocol_spec.errors import DecodeError
 
-from .codec_helpers import FakeProtocol, feed_chunks, flatten, tr
+from .codec_helpers import FakeProtocol, chunkings, drive, feed_chunks, flatten, key, pull, tr
 
 # ------------------------------------------------ a small PostgreSQL v3 model
 # (PostgreSQL "Message Formats"; built by hand, not from a wirekit spec.)
@@ -292,3 +295,37 @@ def test_frontend_with_views_copy_false():
         assert [type(m.message).__name__ for m in items] == ["StartupMessage", "Query", "Terminate"]
         assert all(type(m.frame.data) is memoryview for m in items)
         assert bytes(items[1].frame.data) == b"SELECT 1;\0"
+
+
+@st.composite
+def frontend_sessions(draw):
+    ssl = draw(st.booleans())
+    queries = draw(st.lists(st.text("abc ;1", max_size=8), max_size=5))
+    typed_part = b"".join(typed(b"Q", q.encode() + b"\0") for q in queries) + TERMINATE
+    stream = (SSL_REQUEST if ssl else b"") + STARTUP + typed_part
+    ops: list = [stream]
+    if draw(st.booleans()):  # a gap somewhere in the typed part
+        start = len(stream) - len(typed_part)
+        a = draw(st.integers(start, len(stream) - 1))
+        b = draw(st.integers(a + 1, min(len(stream), a + 6)))
+        ops = [stream[:a], b - a, stream[b:]]
+    return ssl, queries, ops, draw(st.integers(0, 10**6))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frontend_sessions())
+def test_frontend_sequence_is_the_same_whatever_the_chunking_and_in_pull_mode(case):
+    ssl, queries, ops, seed = case
+    runs = [key(drive(StreamDecoder(FRONTEND), [*c, None])) for c in chunkings(ops, seed)]
+    assert all(r == runs[0] for r in runs)
+    assert key(pull(StreamDecoder(FRONTEND), ops)) == runs[0]
+    got = [m.message for m in runs[0] if type(m) is Message]
+    head = [SSLRequest()] if ssl else []
+    if len(ops) == 1:
+        assert got[: len(head) + 1] == [*head, StartupMessage(got[len(head)].params)]
+        assert got[len(head) + 1 :] == [Query(q) for q in queries] + [Terminate()]
+    else:  # a gap: never a message that was not sent, the startup always decoded
+        assert type(got[len(head)]) is StartupMessage
+        sent = [Query(q) for q in queries] + [Terminate()]
+        rest = got[len(head) + 1 :]
+        assert all(m in sent for m in rest)
