@@ -102,7 +102,10 @@ _STATE_NAMES = (
 SEARCH_MAX_FRAME = 1 << 20
 
 #: A frame whose remaining bytes exceed this is collected in a buffer allocated once
-#: at its final size (no growth, no second copy while it fills).
+#: at its final size (no growth, no second copy while it fills), as soon as a
+#: sixteenth of it has arrived: the peak is then ~1.07x the frame (a growing
+#: bytearray ends at ~1.125x), and a peer cannot make us allocate more than 16x what
+#: it sent.
 _BIG = 1 << 20
 
 #: A buffered partial frame and the next chunk are joined and scanned together when
@@ -128,8 +131,10 @@ def snapshot(data: object, who: str) -> bytes:
 
 
 def _check_count(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
     return value
 
 
@@ -268,7 +273,11 @@ class StreamDecoder:
     def trailing_data(self) -> bytes:
         """The bytes received but not framed: a buffered partial frame and, in pull
         mode, input not yet processed (what another protocol takes over)."""
-        parts = [bytes(self._buf.data)]
+        big = self._big
+        if big is not None:  # a large frame being collected
+            parts = [bytes(memoryview(big)[: self._fed - self._buf.offset])]
+        else:
+            parts = [bytes(self._buf.data)]
         for kind, data, pos in self._inq:
             if kind == _DATA:
                 parts.append(data[pos:])
@@ -331,7 +340,16 @@ class StreamDecoder:
                 if bodies:
                     run = new_run(
                         Frames,
-                        (bodies, base, base + end, framer._kind, framer._head, framer._tail, extra),
+                        (
+                            bodies,
+                            base,
+                            base + end,
+                            framer._kind,
+                            framer._head,
+                            framer._tail,
+                            extra,
+                            [],  # Frame items, computed on demand
+                        ),
                     )
                     if self.protocol is None:
                         out.append(run)
@@ -433,9 +451,12 @@ class StreamDecoder:
             if out:
                 outq.extend(out)
                 return outq.popleft()
-        return EOF if self._mode == _EOF else NEED_DATA
+        # closed by a fatal error: nothing more will be decided either
+        return EOF if self._mode >= _CLOSED else NEED_DATA
 
     def _process(self, kind: int, data: Any, pos: int, out: list) -> None:
+        if self._mode == _CLOSED:
+            return  # queued behind a fatal error (already handed out): dropped
         if kind == _DATA:
             if self._mode >= _CLOSED:
                 raise self._closed()
@@ -766,8 +787,10 @@ class StreamDecoder:
                 return self._continue(data, pos, out)
             k = self._need - len(buf.data)
             if k > n - pos:
-                if k - (n - pos) > _BIG and self._need > 2 * len(buf.data):
-                    # A large frame: collect it in one allocation of its final size.
+                if k - (n - pos) > _BIG and 16 * (len(buf.data) + n - pos) >= self._need:
+                    # A large frame: collect it in one allocation of its final size --
+                    # but only once the peer has sent a sixteenth of it, so an announced
+                    # length alone never makes us allocate (at most 16x what arrived).
                     big = bytearray(self._need)
                     filled = len(buf.data)
                     big[:filled] = buf.data
@@ -858,12 +881,37 @@ class StreamDecoder:
             buf.data += memoryview(data)[pos:]
             self._search(out, False)
             return
-        # _RESYNC (delimited framing only): at most a partial delimiter is buffered
-        base = buf.offset
-        chunk = buf.take() + data[pos:] if buf.data else (data[pos:] if pos else data)
-        drop = self._resync_in(chunk, 0, base, out)
-        if drop is not None:
-            self._frame(chunk, out, drop)
+        # _RESYNC (delimited framing only): at most a partial delimiter is buffered.
+        # Search the junction of the two, then the chunk itself: never a copy of the
+        # chunk (a 100 MB chunk without a delimiter costs no memory).
+        delim: bytes = self.framer.delimiter  # type: ignore[attr-defined]
+        dl = len(delim)
+        held = buf.take()
+        dbase = buf.offset + len(held) - pos  # absolute offset of data[0]
+        if n - pos < dl - 1:
+            # too few new bytes to decide the junction: search them with the held ones
+            # (both smaller than the delimiter)
+            small = held + data[pos:]
+            at = self._resync_in(small, 0, buf.offset, out)
+            if at is not None and at < len(small):
+                self._frame(small, out, at)
+            return
+        if held:
+            i = (held + data[pos : pos + dl - 1]).find(delim)
+            if i >= 0:
+                drop = pos + i + dl - len(held)
+                out.append(Resynced(dbase + drop, self._discarded + i + dl, "delimiter"))
+                self._discarded = 0
+                self._mode = _OPEN
+                buf.offset = dbase + drop
+                if drop < n:
+                    self._frame(data, out, drop)
+                return
+            self._discarded += len(held)
+        buf.offset = dbase + pos
+        at = self._resync_in(data, pos, dbase, out)
+        if at is not None:
+            self._frame(data, out, at)
 
     # --------------------------------------------------------- sync search
     def _unsynced(self, at: int, why: str, out: list) -> None:
@@ -1011,11 +1059,13 @@ class StreamDecoder:
             header = framer._header_of(head)
             if gap_end <= end:
                 out.append(DamagedFrame(start, length, why, 1, header, head))
+                self._step_damaged()
                 self._skip = end - gap_end
                 self._mode = _SKIP if self._skip else _OPEN
                 return
             if head:  # partly received: the bytes before the gap
                 out.append(DamagedFrame(start, length, why, 1, header, head))
+                self._step_damaged()
             fixed = framer._frame_length(b"")
             if fixed is not None:
                 # Fixed length: every boundary is known.  Frames lost whole are one
@@ -1035,6 +1085,18 @@ class StreamDecoder:
         if framer.gap_action == GAP_RESYNC:
             self._discarded = gap_at - start
         self._unsynced(start, why, out)
+
+    def _step_damaged(self) -> None:
+        """A damaged frame counts as a frame of the current step of a framing
+        sequence: a counted step counts it; a step that ends at a named message
+        ends here (the message cannot be known, and the steady step is what follows:
+        PostgreSQL's startup packet lost in a gap is followed by typed messages)."""
+        steps = self._steps
+        if steps.until is not None or (steps.left is not None and steps.left <= 1):
+            steps.advance()
+            self._sync_framer()
+        elif steps.left is not None:
+            steps.left -= 1
 
     # ------------------------------------------------------------------- eof
     def _eof_input(self, out: list) -> None:
@@ -1056,12 +1118,13 @@ class StreamDecoder:
             self._search(out, True)
             if self._mode == _SEARCH:
                 self._mode = _EOF
-                if buf.data:
+                lost = self._discarded + len(buf.data)
+                if lost:
                     out.append(
                         SyncLost(
-                            buf.offset,
+                            buf.offset + len(buf.data) - lost,
                             "stop",
-                            f"stream ended before sync was found; {len(buf.data)} bytes discarded",
+                            f"stream ended before sync was found; {lost} bytes discarded",
                         )
                     )
                 buf.data.clear()

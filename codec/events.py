@@ -101,7 +101,7 @@ class Frames(tuple):
         tail: int = 0,
         extra: list | None = None,
     ) -> Frames:
-        return tuple.__new__(cls, (bodies, offset, end, kind, head, tail, extra))
+        return tuple.__new__(cls, (bodies, offset, end, kind, head, tail, extra, []))
 
     bodies = property(lambda self: _get(self, 0), doc="the frame bodies, in order")
     offset = property(lambda self: _get(self, 1), doc="absolute offset of the first frame")
@@ -123,12 +123,14 @@ class Frames(tuple):
         )
 
     def frames(self) -> list[Frame]:
-        """Every frame of the run as a :class:`Frame`."""
-        bodies, off, _end, kind, head, tail, extra = tuple.__iter__(self)
+        """Every frame of the run as a :class:`Frame` (computed once, then cached)."""
+        bodies, off, _end, kind, head, tail, extra, got = tuple.__iter__(self)
+        if got:
+            return got
         if kind == LAYOUT_FRAMES:
-            return list(extra)
+            got.extend(extra)
+            return got
         headers = extra if kind == LAYOUT_HEADERS else None
-        got = []
         for i, body in enumerate(bodies):
             size = head + len(body) + tail
             got.append(Frame(body, off, off + head, size, headers[i] if headers else b""))
@@ -164,7 +166,7 @@ class Frames(tuple):
         return f"Frames({len(self)} frame(s), offset={self.offset}, end={self.end})"
 
     def __reduce__(self) -> tuple:
-        return (Frames, tuple(tuple.__iter__(self)))
+        return (Frames, tuple(tuple.__iter__(self))[:7])
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,9 +117,11 @@ def _build(text: str, kind: str, arg: object, options: dict[str, str]) -> Framer
         elif kind == "fixed":
             if not arg:
                 raise FramingSyntaxError("fixed framing needs a size: fixed:16")
-            if kw:
-                raise FramingSyntaxError("fixed framing takes no options (its size is the limit)")
             framer = FixedLength(_int("size", str(arg)))
+            if kw and kw["max_frame"] != framer.size:
+                raise FramingSyntaxError(
+                    f"fixed framing's limit is its size ({framer.size}), not max={kw['max_frame']}"
+                )
         else:
             framer = ShutdownTerminated(**kw)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
@@ -137,6 +139,14 @@ def _build(text: str, kind: str, arg: object, options: dict[str, str]) -> Framer
 
 def framing_text(framer: Framer) -> str:
     """The framing text of a built-in framer (the inverse of :func:`parse_framing`)."""
+    text = _text(framer)
+    if isinstance(framer, FixedLength) or text == repr(framer):
+        return text
+    default = parse_framing(text).max_frame  # the same layout with the default limit
+    return text if framer.max_frame == default else f"{text},max={framer.max_frame}"
+
+
+def _text(framer: Framer) -> str:
     if isinstance(framer, LengthPrefixed):
         parts = [f"length:{framer.width}"]
         if framer.header:

@@ -81,6 +81,8 @@ class VarintLength(Framer):
         return b"".join((header, encode_uvarint(len(body)), body))
 
     def _check_header(self, header: object) -> None:
+        if not self.header:
+            return super()._check_header(header)
         size = len(check_body(header, "a frame header"))
         if size != self.header:
             raise EncodeError(f"header must be exactly {self.header} bytes, got {size}")
