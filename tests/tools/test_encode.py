@@ -98,7 +98,7 @@ def test_framing_option(framing, framer):
     assert MessageEncoder(framer_from_text(framing), EXAMPLE).encode(msg) == got
     decoder = MessageDecoder(framer, EXAMPLE)
     events = decoder.feed(got) + decoder.feed_eof()  # shutdown framing: EOF ends the message
-    assert [getattr(e, "message", e) for e in events] == [msg]
+    assert [m for run in events for m in run] == [msg]  # one Messages run
 
 
 def test_a_user_spec(tmp_path):
@@ -146,7 +146,7 @@ def _spec_file(tmp_path, body: str) -> str:
         ("no-spec", "--spec: no such spec file"),
         ("spec-fails", "RuntimeError: boom"),
         ("bad-framing", "--framing: unknown framing"),
-        ("bad-framing-option", "--framing: length: unknown option(s) colour"),
+        ("bad-framing-option", "--framing: unknown option(s) colour for length framing"),
         ("second-message-on-shutdown", "one message per connection"),
     ],
 )
