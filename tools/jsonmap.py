@@ -433,11 +433,14 @@ def _bits_from(field: Field, data: Any, path: str) -> Any:
 
 
 def _raw_to(field: Field, value: Any, path: str) -> Any:
-    """A raw construct's parsed value: JSON types as they are, bytes as ``{"hex": ...}``."""
+    """A raw construct's parsed value: JSON types as they are, bytes as ``{"hex": ...}``,
+    a float that JSON has no number for as ``{"float": "nan"|"inf"|"-inf"}`` (a raw
+    construct's string ``"inf"`` must stay a string)."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
-        return _float_to(field, value, path)
+        got = _float_to(field, value, path)
+        return {"float": got} if isinstance(got, str) else got
     if isinstance(value, (bytes, bytearray)):
         return {"hex": bytes(value).hex()}
     if isinstance(value, dict):
@@ -455,13 +458,13 @@ def _raw_from(field: Field, data: Any, path: str) -> Any:
     if isinstance(data, dict):
         if set(data) == {"hex"}:
             return _bytes_from(field, data["hex"], path)
+        if set(data) == {"float"}:
+            return _float_from(field, data["float"], path)
         return construct.Container({k: _raw_from(field, v, f"{path}.{k}") for k, v in data.items()})
     if isinstance(data, list):
         return construct.ListContainer(
             _raw_from(field, v, f"{path}[{i}]") for i, v in enumerate(data)
         )
-    if isinstance(data, str) and data.strip().lower() in ("nan", "inf", "-inf"):
-        return float(data)
     return data
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wirekit import codec
-from wirekit.protocol_spec import DecodeError, Protocol, WirekitError
+from wirekit.protocol_spec import Protocol
 
 from ..jsonmap import to_json
 from .streams import StreamReader
@@ -55,11 +55,6 @@ __all__ = [
 
 #: Every record kind, in the order of the table above.
 KINDS = ("message", "frame", "gap", "damaged", "resync", "error")
-
-# The receive contract (issue 7): StreamDecoder(framing, protocol, synced=, resync=)
-# returning Frames/Messages runs and Error events.  Until it is on main, the
-# previous decoder (frames only, framing errors raised) is driven instead.
-_CONTRACT = hasattr(codec, "parse_framing")
 
 
 @dataclass(slots=True)
@@ -137,18 +132,10 @@ class DecodeStats:
         return f"{source}: {', '.join(parts)} in {self.connections} connection(s)"
 
 
-def _framer(framing: Any) -> Any:
-    """Framing text to a framer for the previous decoder (the contract parses it)."""
-    if isinstance(framing, str):
-        from ..framing_text import framer_from_text
-
-        return framer_from_text(framing)
-    return framing
-
-
 class _Direction:
-    """One direction's decoder, whichever decoder API is installed; ``feed``,
-    ``gap`` and ``eof`` append records to ``out``."""
+    """One direction's decoder (the codec's receive contract: events in stream
+    order, never an exception for bad bytes); ``feed``, ``gap`` and ``eof`` append
+    records to ``out``."""
 
     __slots__ = ("stream", "dec", "protocol", "conn", "dirname", "dead", "_hlen")
 
@@ -160,13 +147,7 @@ class _Direction:
         self.conn = stream.connection.id
         self.dirname = stream.direction
         self.dead = False
-        make: Any = codec.StreamDecoder
-        if _CONTRACT:
-            self.dec = make(framing, protocol, synced=stream.synced, resync=resync)
-        else:
-            if isinstance(framing, list):  # a framing sequence needs the contract
-                framing = framing[-1].framing
-            self.dec = make(_framer(framing))
+        self.dec = codec.StreamDecoder(framing, protocol, synced=stream.synced, resync=resync)
 
     # ------------------------------------------------------------ driving
     def feed(self, data: bytes, ts: int, out: list) -> None:
@@ -183,17 +164,7 @@ class _Direction:
             self.dead = True
 
     def _run(self, method: Any, arg: Any, ts: int, out: list) -> None:
-        try:
-            events = method() if arg is None else method(arg)
-        except codec.FramingError as exc:  # the previous decoder raises framing errors
-            events = [*exc.frames, exc]
-        if _CONTRACT:
-            self._contract_events(events, ts, out)
-        else:
-            self._legacy_events(events, ts, out)
-
-    # -------------------------------------------------- the receive contract
-    def _contract_events(self, events: list, ts: int, out: list) -> None:
+        events = method() if arg is None else method(arg)
         conn, d = self.conn, self.dirname
         for ev in events:
             name = type(ev).__name__
@@ -229,7 +200,7 @@ class _Direction:
                     d,
                     ev.offset,
                     ev.length,
-                    header=getattr(ev, "header", b""),
+                    header=ev.header,
                     reason=ev.reason,
                     discarded=getattr(ev, "count", 1),
                 )
@@ -257,56 +228,11 @@ class _Direction:
                     ev.offset,
                     state="found",
                     discarded=ev.discarded,
-                    method=getattr(ev, "method", "delimiter"),
+                    method=ev.method,
                 )
             )
         else:  # pragma: no cover - a new event kind of the codec
             raise TypeError(f"unknown decoder event {ev!r}")
-
-    # ------------------------------------------------- the previous decoder
-    def _legacy_events(self, events: list, ts: int, out: list) -> None:
-        conn, d = self.conn, self.dirname
-        proto = self.protocol
-        run: list = []
-        kind = "frame" if proto is None else "message"
-        for ev in events:
-            if type(ev) is codec.Frame:
-                length = ev.data_offset - ev.offset + len(ev.data)
-                if proto is None:
-                    run.append((ev.offset, length, ev.header, ev.data))
-                    continue
-                raw = ev.header + ev.data if ev.header else ev.data
-                try:
-                    msg = proto.decode(raw)
-                except DecodeError as exc:
-                    hl = len(ev.header)
-                    base = (
-                        ev.offset
-                        if exc.offset is not None and exc.offset < hl
-                        else (ev.data_offset - hl)
-                    )
-                    if run:
-                        out.append(Run(kind, ts, conn, d, run))
-                        run = []
-                    out.append(
-                        Record("error", ts, conn, d, ev.offset, length, error=exc.rebased(base))
-                    )
-                    continue
-                run.append((ev.offset, length, ev.header, msg))
-                continue
-            if run:
-                out.append(Run(kind, ts, conn, d, run))
-                run = []
-            if isinstance(ev, WirekitError):
-                off = getattr(ev, "offset", None)
-                fatal = self.dec.state == "closed"
-                out.append(Record("error", ts, conn, d, off, None, error=ev, fatal=fatal))
-                if fatal:
-                    self.dead = True
-            else:
-                self._gap_event(ev, ts, out)
-        if run:
-            out.append(Run(kind, ts, conn, d, run))
 
 
 def decode_items(
