@@ -156,7 +156,8 @@ def encode(
     type=click.Choice(list(DISTRIBUTIONS)),
     default="realistic",
     show_default=True,
-    help="Generated values (and the integer rows): zeros, small, uniform, realistic.",
+    help="Generated message values: zeros, small, uniform, realistic (the integer rows "
+    "show all four).",
 )
 @click.option("--seed", default=0, show_default=True, help="Seed of the generated values.")
 @click.option(
@@ -199,7 +200,8 @@ def sizes(
     schema with varint integers, msgpack, compact JSON, ASCII text (decimal
     fields, one separator each, as the Socket HOWTO counts) and CBOR (when cbor2
     is installed), per message and as ratios to the binary; then plain integers
-    u8..i64 under the distribution (mostly-zero u64: 2 bytes as ASCII, 8 fixed).
+    u8..i64 under every distribution (mostly-zero u64: 2 bytes as ASCII, 8 fixed;
+    uniform ones invert it).
     """
     from .size_table import render_report, report_csv
     from .sizes import size_report

@@ -53,14 +53,14 @@ def write_plot(report: SizeReport, path: str | Path) -> Path:
     figure_cls = _figure()
     messages = [r for r in report.rows if r.kind == "message"]
     integers = [r for r in report.rows if r.kind == "integer"]
-    panels = [p for p in (messages, integers) if p]
-    fig = figure_cls(figsize=(11, 4.5 * max(len(panels), 1)), layout="constrained")
+    dists = list(dict.fromkeys(r.distribution for r in integers))
+    panels: list[tuple[str, list[SizeRow]]] = [("Bytes per message", messages)] if messages else []
+    for d in dists:  # one panel per distribution: the zeros/uniform inversion side by side
+        panels.append((f"Bytes per integer ({d})", [r for r in integers if r.distribution == d]))
+    fig = figure_cls(figsize=(11, 3.6 * max(len(panels), 1)), layout="constrained")
     axes = fig.subplots(max(len(panels), 1), 1, squeeze=False)[:, 0]
-    if messages:
-        _bars(axes[0], messages, report.encodings, "Bytes per message", "bytes")
-    if integers:
-        dist = integers[0].distribution
-        _bars(axes[-1], integers, report.encodings, f"Bytes per integer ({dist})", "bytes")
+    for ax, (title, rows) in zip(axes, panels, strict=False):
+        _bars(ax, rows, report.encodings, title, "bytes")
     fig.suptitle(f"wirekit sizes: {report.source}", fontsize="medium")
     try:
         fig.savefig(target, format=suffix[1:])

@@ -34,10 +34,16 @@ def _align(table: list[list[str]], left: int = 1) -> list[str]:
 
 
 def size_table(
-    rows: Sequence[SizeRow], encodings: Sequence[str], zipped: bool = False
+    rows: Sequence[SizeRow],
+    encodings: Sequence[str],
+    zipped: bool = False,
+    *,
+    distributions: bool = False,
 ) -> list[str]:
-    """Rows as aligned lines: bytes per encoding, ratios to ``fixed``, the smallest."""
-    head = ["", "n"] + list(encodings) + ["smallest"]
+    """Rows as aligned lines: bytes per encoding, ratios to ``fixed``, the smallest
+    (``distributions``: a column naming each row's distribution, after the name)."""
+    lead = ["", "values"] if distributions else [""]
+    head = lead + ["n"] + list(encodings) + ["smallest"]
     table = [head]
     # whole numbers when every size is (single messages), else one decimal throughout
     every = [
@@ -48,7 +54,7 @@ def size_table(
         sizes = row.zlib if zipped else row.sizes
         whole = integral or row.kind == "total"
         fixed = sizes["fixed"]
-        cells = [row.name, str(row.count)]
+        cells = [row.name] + ([row.distribution or ""] if distributions else []) + [str(row.count)]
         for e in encodings:
             text = _num(sizes[e], whole)
             if e != "fixed":
@@ -57,7 +63,7 @@ def size_table(
             cells.append(text)
         cells.append(min(encodings, key=lambda e: sizes[e]))
         table.append(cells)
-    return _align(table)
+    return _align(table, left=len(lead))
 
 
 def bar_chart(values: dict[str, float], *, width: int = 40, unit: str = "bytes") -> list[str]:
@@ -91,20 +97,19 @@ def render_report(report: SizeReport, *, chart: bool = True, title: str | None =
         lines += ["", "Bytes per message (total: all bytes), ratio to the schema's binary (fixed):"]
         lines += ["  " + line for line in size_table(messages, encs, False)]
     if integers:
-        dist = integers[0].distribution
         lines += [
             "",
-            f"Plain integers, {integers[0].count} {dist} values each: bytes per value"
+            f"Plain integers, {integers[0].count} values of each distribution: bytes per value"
             " (ascii: digits + one separator):",
         ]
-        lines += ["  " + line for line in size_table(integers, encs, False)]
+        lines += ["  " + line for line in size_table(integers, encs, distributions=True)]
     if zipped:
         if messages:
             lines += ["", "After zlib (each row's messages compressed together), per message:"]
             lines += ["  " + line for line in size_table(messages, encs, True)]
         if integers:
             lines += ["", "Plain integers after zlib, per value:"]
-            lines += ["  " + line for line in size_table(integers, encs, True)]
+            lines += ["  " + line for line in size_table(integers, encs, True, distributions=True)]
     for row in messages:
         if not row.fields:
             continue

@@ -22,7 +22,7 @@ from typing import Any
 from wirekit.protocol_spec import Message, Protocol
 
 from .encodings import available_encodings, encode_as, encode_integer
-from .values import ValueGenerator
+from .values import DISTRIBUTIONS, ValueGenerator
 
 __all__ = [
     "INTEGER_TYPES",
@@ -113,12 +113,12 @@ class SizeReport:
     source: str
     notes: list[str] = dataclasses.field(default_factory=list)
 
-    def row(self, name: str) -> SizeRow:
-        """The row called ``name`` (``KeyError`` if there is none)."""
+    def row(self, name: str, distribution: str | None = None) -> SizeRow:
+        """The row called ``name`` (an integer row: of ``distribution``); ``KeyError`` if none."""
         for r in self.rows:
-            if r.name == name:
+            if r.name == name and (distribution is None or r.distribution == distribution):
                 return r
-        raise KeyError(name)
+        raise KeyError(name if distribution is None else f"{name} ({distribution})")
 
     def records(self) -> list[dict[str, Any]]:
         return [r.to_record() for r in self.rows]
@@ -243,6 +243,7 @@ def size_report(
     count: int = 100,
     int_count: int = 1000,
     integers: bool = True,
+    int_distributions: Sequence[str] | None = None,
     compressed: bool = False,
     fields: bool = False,
     encodings: Sequence[str] | None = None,
@@ -250,8 +251,9 @@ def size_report(
     """Rows for the messages (given, or ``count`` generated per type) and the integer rows.
 
     ``messages`` are real values (``--values``, ``--from``); without them every
-    message type gets ``count`` values of ``distribution``.  Integer rows always
-    use ``distribution``.
+    message type gets ``count`` values of ``distribution``.  The integer rows come
+    in every distribution of ``int_distributions`` (default: all four, so the
+    zeros-against-uniform inversion shows in one report).
     """
     protos = [protocols] if isinstance(protocols, Protocol) else list(protocols)
     encs = tuple(encodings or available_encodings())
@@ -268,7 +270,8 @@ def size_report(
         msgs, protos, encodings=encs, compressed=compressed, fields=fields, distribution=dist
     )
     if integers:
-        rows += integer_rows(
-            distribution, seed=seed, count=int_count, encodings=encs, compressed=compressed
-        )
+        for d in DISTRIBUTIONS if int_distributions is None else int_distributions:
+            rows += integer_rows(
+                d, seed=seed, count=int_count, encodings=encs, compressed=compressed
+            )
     return SizeReport(rows, encs, label, notes)

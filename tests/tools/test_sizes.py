@@ -23,6 +23,7 @@ from wirekit.tools.sizes import (
     measure_messages,
     size_report,
 )
+from wirekit.tools.values import DISTRIBUTIONS
 
 from .test_cli import USER_SPEC
 
@@ -117,7 +118,13 @@ def test_every_field_kind_is_measured_and_adds_up():
 def test_size_report_generated_and_given_values():
     report = size_report(EXAMPLE, distribution="small", count=10, int_count=50)
     assert report.row("Login").count == 10 and report.row("total").count == 50
-    assert report.row("u64").distribution == "small"
+    # integer rows in every distribution, whatever the messages' values
+    assert [r.distribution for r in report.rows if r.name == "u64"] == list(DISTRIBUTIONS)
+    assert report.row("u64", "uniform").sizes["ascii"] > report.row("u64", "zeros").sizes["ascii"]
+    with pytest.raises(KeyError, match="u64 .gaussian."):
+        report.row("u64", "gaussian")
+    one = size_report(EXAMPLE, count=1, int_count=5, int_distributions=["zeros"])
+    assert [r.distribution for r in one.rows if r.kind == "integer"] == ["zeros"] * 8
     assert "10 generated values per message, small, seed 0" == report.source
     given = size_report(EXAMPLE, messages=sample_messages(), integers=False)
     assert [r.name for r in given.rows][-1] == "total" and given.row("Chat").distribution is None
@@ -159,8 +166,10 @@ def test_default_output_has_every_message_the_integer_rows_and_a_chart():
 
 def test_json_rows_match_the_library_and_the_issue_shape():
     rows = json.loads(run("--json", "--distribution", "zeros", "--count", "3"))
-    by_name = {r["name"]: r for r in rows}
-    assert by_name["u64"]["ascii"] == 2 and by_name["u64"]["fixed"] == 8
+    u64 = {r["distribution"]: r for r in rows if r["name"] == "u64"}
+    # the HOWTO's inversion in one report: 2 bytes against 8, then 20.4 against 8
+    assert u64["zeros"]["ascii"] == 2 and u64["zeros"]["fixed"] == 8
+    assert u64["uniform"]["ascii"] > u64["uniform"]["fixed"] == 8
     for r in rows:
         assert {"name", "fixed", "varint", "msgpack", "json", "ascii", "cbor"} <= set(r)
     expected = size_report(EXAMPLE, distribution="zeros", count=3).records()
