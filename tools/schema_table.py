@@ -103,6 +103,18 @@ def _directions(spec: Spec, direction: str | None) -> tuple[str, ...]:
     return ("client",) if spec.symmetric else DIRECTIONS
 
 
+def _protocols(spec: Spec, d: str) -> list[Protocol]:
+    """The protocols a direction uses: its framing steps' own ones (PostgreSQL's startup
+    packets) in step order, then the direction's protocol; each once."""
+    framing = spec.framing(d)  # type: ignore[arg-type]
+    found: list[Protocol] = []
+    steps = framing if isinstance(framing, list) else []
+    for proto in [step.protocol for step in steps] + [spec.protocol(d)]:  # type: ignore[arg-type]
+        if isinstance(proto, Protocol) and all(proto is not p for p in found):
+            found.append(proto)
+    return found
+
+
 def render_spec(spec: Spec, direction: str | None = None) -> str:
     """The spec's header (description, port, framing) then each direction's protocol."""
     port = f", port {spec.port}" if spec.port is not None else ""
@@ -117,7 +129,7 @@ def render_spec(spec: Spec, direction: str | None = None) -> str:
         lines.append("")
         if len(shown) > 1 or not spec.symmetric:
             lines.append(f"== {d}: {_WHAT[d]} ==")
-        lines.append(render_schema(spec.protocol(d)))  # type: ignore[arg-type]
+        lines.append("\n\n".join(render_schema(p) for p in _protocols(spec, d)))
     return "\n".join(lines)
 
 
@@ -128,8 +140,10 @@ def _framing_json(spec: Spec, d: str) -> list[str] | None:
 def spec_json(spec: Spec, direction: str | None = None) -> dict[str, Any]:
     """JSON-ready data.  One direction (a symmetric spec, or ``direction`` given): the
     protocol's document (``Protocol.to_json_dict()``) plus ``spec``, ``port``,
-    ``direction`` and ``framing``; both directions: ``{"spec", "port", "directions":
-    {"client": ..., "server": ...}}`` with one such document each."""
+    ``direction``, ``framing`` and ``step_protocols`` (the documents of the other
+    protocols its framing steps use, e.g. PostgreSQL's startup packets); both
+    directions: ``{"spec", "port", "directions": {"client": ..., "server": ...}}``
+    with one such document each."""
 
     def one(d: str, shown: str | None) -> dict[str, Any]:
         doc = spec.protocol(d).to_json_dict()  # type: ignore[arg-type]
@@ -139,6 +153,11 @@ def spec_json(spec: Spec, direction: str | None = None) -> dict[str, Any]:
             port=spec.port,
             direction=shown,
             framing=_framing_json(spec, d),
+            step_protocols=[
+                p.to_json_dict()
+                for p in _protocols(spec, d)
+                if p is not spec.protocol(d)  # type: ignore[arg-type]
+            ],
         )
         return doc
 

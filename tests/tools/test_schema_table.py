@@ -83,3 +83,37 @@ def test_bare_protocol_file_has_no_framing(tmp_path) -> None:
 def test_tag_text() -> None:
     assert tag_text(5) == "5"
     assert tag_text(b"R") == "'R'"
+
+
+def test_every_builtin_spec_prints_every_message() -> None:
+    from wirekit.protocol_spec.specs import builtin_spec
+    from wirekit.tools.spec_loader import builtin_names
+
+    for name in builtin_names():
+        spec = builtin_spec(name)
+        out = run("schema", "--spec", name)
+        assert out.startswith(f"spec {name!r}: {spec.description}, port {spec.port}\n")
+        for d in spec.directions:
+            for cls in spec.protocol(d).messages:
+                assert f"] {cls.__name__} (" in out
+            one = json.loads(run("schema", "--spec", name, "--direction", d, "--json"))
+            assert one["protocol"] == spec.protocol(d).name and one["direction"] == d
+            assert one["framing"] == spec.describe_framing(d)
+
+
+def test_postgres_schema_shows_char_tags_and_the_startup_packets() -> None:
+    client = run("schema", "--spec", "postgres", "--direction", "client")
+    assert "client framing: length:4,includes=1 [postgres-startup], until StartupMessage" in client
+    # the startup step's own protocol comes first, then the typed frontend messages
+    assert client.index("protocol 'postgres-startup'") < client.index("protocol 'postgres-frontend'")
+    assert "[3] StartupMessage" in client and "[1234] StartupRequest" in client
+    assert "['Q'] Query" in client and "['X'] Terminate" in client
+    assert "DataRow" not in client
+    server = run("schema", "--spec", "postgres", "--direction", "server")
+    assert "if the first byte is one of 'N', 'S', 1 frame" in server
+    assert "['R'] Authentication" in server and "['D'] DataRow" in server
+    assert "salt" in server and "code == 5" in server  # a conditional field and its condition
+    assert "['S'] SSLAccepted" in server and "['S'] ParameterStatus" in server
+    data = json.loads(run("schema", "--spec", "postgres", "--direction", "client", "--json"))
+    assert data["protocol"] == "postgres-frontend"
+    assert [p["protocol"] for p in data["step_protocols"]] == ["postgres-startup"]
