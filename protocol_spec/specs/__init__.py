@@ -15,6 +15,9 @@ __all__ = ["BUILTIN_SPECS", "builtin_spec"]
 #: ``--spec`` name -> ``module:ATTRIBUTE`` of the Spec object.
 BUILTIN_SPECS: dict[str, str] = {
     "example": "wirekit.protocol_spec.example:EXAMPLE_SPEC",
+    "postgres": "wirekit.protocol_spec.specs.postgres:POSTGRES",
+    "mqtt": "wirekit.protocol_spec.specs.mqtt:MQTT",
+    "kafka": "wirekit.protocol_spec.specs.kafka:KAFKA",
 }
 
 
