@@ -105,7 +105,9 @@ def test_postgres_schema_shows_char_tags_and_the_startup_packets() -> None:
     client = run("schema", "--spec", "postgres", "--direction", "client")
     assert "client framing: length:4,includes=1 [postgres-startup], until StartupMessage" in client
     # the startup step's own protocol comes first, then the typed frontend messages
-    assert client.index("protocol 'postgres-startup'") < client.index("protocol 'postgres-frontend'")
+    assert client.index("protocol 'postgres-startup'") < client.index(
+        "protocol 'postgres-frontend'"
+    )
     assert "[3] StartupMessage" in client and "[1234] StartupRequest" in client
     assert "['Q'] Query" in client and "['X'] Terminate" in client
     assert "DataRow" not in client
