@@ -67,11 +67,9 @@ class MetadataRequest(RequestHeader, tag=METADATA):
     """
 
     topics: Array(String(i16), count=i32, null=-1) = []
-    allow_auto_topic_creation: If("request_api_version >= 4", boolean)
-    include_cluster_authorized_operations: If("request_api_version >= 8", boolean)
-    include_topic_authorized_operations: If("request_api_version >= 8", boolean)
-
-
+    allow_auto_topic_creation: If("request_api_version >= 4", boolean) = None
+    include_cluster_authorized_operations: If("request_api_version >= 8", boolean) = None
+    include_topic_authorized_operations: If("request_api_version >= 8", boolean) = None
 REQUESTS = Protocol("kafka-requests", [ApiVersionsRequest, MetadataRequest], tag_width=2)
 
 

@@ -101,12 +101,10 @@ class Connect(Message, tag=1):
     connect_flags: CONNECT_FLAGS
     keep_alive: u16  # seconds
     client_id: String(u16)
-    will_topic: If("connect_flags.will", String(u16))
-    will_message: If("connect_flags.will", Bytes(u16))
-    username: If("connect_flags.username", String(u16))
-    password: If("connect_flags.password", Bytes(u16))
-
-
+    will_topic: If("connect_flags.will", String(u16)) = None
+    will_message: If("connect_flags.will", Bytes(u16)) = None
+    username: If("connect_flags.username", String(u16)) = None
+    password: If("connect_flags.password", Bytes(u16)) = None
 class Connack(Message, tag=2):
     """CONNACK: acknowledge connection request (section 3.2)."""
 
@@ -120,7 +118,7 @@ class Publish(Message, tag=3):
 
     flags: PUBLISH_FLAGS = PUBLISH_FLAGS()
     topic: String(u16)
-    packet_id: If("flags.qos > 0", u16)
+    packet_id: If("flags.qos > 0", u16) = None
     payload: Bytes(rest=True) = b""
 
 

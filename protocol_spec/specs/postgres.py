@@ -139,8 +139,8 @@ class StartupRequest(Message, tag=1234):
     request in its low 16; see the constructors named as on the page."""
 
     code: Enum(RequestCode, u16)
-    process_id: If("code == 5678", i32)  # CancelRequest: the backend's process ID
-    secret_key: If("code == 5678", i32)  # CancelRequest: its secret key
+    process_id: If("code == 5678", i32) = None  # CancelRequest: the backend's process ID
+    secret_key: If("code == 5678", i32) = None  # CancelRequest: its secret key
 
 
 # The page's packet names, as constructors of the one request class.
@@ -270,9 +270,9 @@ class Authentication(Message, tag=b"R"):
     the constructors named as on the page."""
 
     code: Enum(AuthCode, i32)
-    salt: If("code == 5", FixedBytes(4))  # AuthenticationMD5Password
-    mechanisms: If("code == 10", Array(CString(), until=b"\x00"))  # AuthenticationSASL
-    data: If("code in (8, 11, 12)", Bytes(rest=True))  # GSSContinue, SASLContinue, SASLFinal
+    salt: If("code == 5", FixedBytes(4)) = None  # AuthenticationMD5Password
+    mechanisms: If("code == 10", Array(CString(), until=b"\x00")) = None  # AuthenticationSASL
+    data: If("code in (8, 11, 12)", Bytes(rest=True)) = None  # GSS/SASL continue, SASL final
 
 
 # The page's message names, as constructors of the one 'R' message class.
