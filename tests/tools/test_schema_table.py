@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from click.testing import CliRunner
 
@@ -95,7 +96,8 @@ def test_every_builtin_spec_prints_every_message() -> None:
         assert out.startswith(f"spec {name!r}: {spec.description}, port {spec.port}\n")
         for d in spec.directions:
             for cls in spec.protocol(d).messages:
-                assert f"] {cls.__name__} (" in out
+                # "[tag] Name (size)", or "Name (size)" for an untagged message
+                assert re.search(rf"^(\[.+\] )?{cls.__name__} \(", out, re.M), cls
             one = json.loads(run("schema", "--spec", name, "--direction", d, "--json"))
             assert one["protocol"] == spec.protocol(d).name and one["direction"] == d
             assert one["framing"] == spec.describe_framing(d)
