@@ -70,6 +70,8 @@ class MetadataRequest(RequestHeader, tag=METADATA):
     allow_auto_topic_creation: If("request_api_version >= 4", boolean) = None
     include_cluster_authorized_operations: If("request_api_version >= 8", boolean) = None
     include_topic_authorized_operations: If("request_api_version >= 8", boolean) = None
+
+
 REQUESTS = Protocol("kafka-requests", [ApiVersionsRequest, MetadataRequest], tag_width=2)
 
 

@@ -105,6 +105,8 @@ class Connect(Message, tag=1):
     will_message: If("connect_flags.will", Bytes(u16)) = None
     username: If("connect_flags.username", String(u16)) = None
     password: If("connect_flags.password", Bytes(u16)) = None
+
+
 class Connack(Message, tag=2):
     """CONNACK: acknowledge connection request (section 3.2)."""
 

@@ -188,14 +188,3 @@ def test_metadata_round_trips(version, corr, client, topics, flags) -> None:
     )
     data = REQUESTS.encode(msg)
     assert REQUESTS.decode(data) == msg
-
-
-def test_stream_with_the_spec_framing() -> None:
-    from .streams import decode_stream, split
-
-    stream = b"".join(frame for frame, _ in REQUEST_CASES)
-    expected = [m for _, m in REQUEST_CASES]
-    assert decode_stream(KAFKA, "client", [stream]) == expected
-    assert decode_stream(KAFKA, "client", split(stream, [3, 4, 5, 40])) == expected
-    responses = decode_stream(KAFKA, "server", [API_VERSIONS_RESPONSE, API_VERSIONS_RESPONSE])
-    assert [r.correlation_id for r in responses] == [1, 1]

@@ -239,15 +239,3 @@ def test_publish_round_trips(qos, dup, retain, topic, packet_id, payload) -> Non
     data = MQTT_PROTOCOL.encode(msg)
     assert data[0] >> 4 == 3 and (data[0] >> 1) & 3 == qos
     assert MQTT_PROTOCOL.decode(data) == msg
-
-
-def test_stream_with_the_spec_framing() -> None:
-    from .streams import decode_stream, split
-
-    big = Publish(flags=PUBLISH_FLAGS(qos=1), topic="a/b", packet_id=1, payload=bytes(300))
-    big_frame = packet(0x32, bytes.fromhex("0003") + b"a/b" + bytes.fromhex("0001") + bytes(300))
-    assert big_frame[1:3] == b"\xb3\x02"  # Remaining Length 307 takes two bytes
-    stream = b"".join(frame for frame, _ in CASES) + big_frame
-    expected = [m for _, m in CASES] + [big]
-    assert decode_stream(MQTT, "client", [stream]) == expected
-    assert decode_stream(MQTT, "server", split(stream, [1, 7, 50, 51, 200])) == expected
