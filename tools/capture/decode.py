@@ -129,7 +129,25 @@ class DecodeStats:
         parts = [p for p in parts if p]
         parts.append(f"{c['gap']} gaps ({self.gap_bytes} bytes)")
         parts += [f"{c['damaged']} damaged", f"{c['resync']} resyncs", f"{c['error']} errors"]
-        return f"{source}: {', '.join(parts)} in {self.connections} connection(s)"
+        text = f"{source}: {', '.join(parts)} in {self.connections} connection(s)"
+        r = self.reader
+        if "packets" in r:  # a capture: what the packet reader and reassembler saw
+            extra = [f"{r['packets']} packets"]
+            skipped = r.get("not_ip", 0) + r.get("not_tcp", 0) + r.get("unsupported_linktype", 0)
+            if skipped:
+                extra.append(f"{skipped} not TCP")
+            for key, what in (
+                ("duplicates", "retransmitted segments dropped"),
+                ("overlaps", "overlaps trimmed"),
+                ("out_of_order", "out of order"),
+                ("snaplen_cut", "cut by the snaplen"),
+                ("fragments_incomplete", "incomplete IP datagrams"),
+                ("truncated", "truncated headers"),
+            ):
+                if r.get(key):
+                    extra.append(f"{r[key]} {what}")
+            text += f" ({', '.join(extra)})"
+        return text
 
 
 class _Direction:

@@ -126,3 +126,17 @@ def test_vlan_tag_inside_cooked_capture():
     frame += struct.pack(">HH", 7, 0x0800) + inner
     seg = SegmentParser().parse(Packet(0, 276, frame, len(frame)))
     assert seg is not None and seg.payload == b"payload"
+
+
+def test_ipv6_fragments_are_reassembled():
+    seg = tcp(1234, 53, 1, 0, 0x18, bytes(range(150)))
+    first = bytes([6, 0, 0, 1]) + (77).to_bytes(4, "big")  # offset 0, M=1
+    second = bytes([6, 0]) + ((80 // 8) << 3).to_bytes(2, "big") + (77).to_bytes(4, "big")
+    frames = [
+        ipv6("fd00::1", "fd00::2", first + seg[:80], nxt=44),
+        ipv6("fd00::1", "fd00::2", second + seg[80:], nxt=44),
+    ]
+    parser = SegmentParser()
+    assert parser.parse(Packet(0, 229, frames[0], len(frames[0]))) is None
+    out = parser.parse(Packet(0, 229, frames[1], len(frames[1])))
+    assert out is not None and out.payload == bytes(range(150))
