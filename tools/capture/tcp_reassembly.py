@@ -47,7 +47,7 @@ The policy:
 from __future__ import annotations
 
 import socket
-from bisect import insort
+from bisect import bisect_right, insort
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -79,6 +79,14 @@ IDLE_TIMEOUT = 600.0
 
 _MASK = 0xFFFFFFFF
 _HALF = 1 << 31
+
+
+def _start_of(entry: tuple) -> int:
+    return entry[0]
+
+
+def _end_of(entry: tuple) -> int:
+    return entry[1]
 
 
 def format_address(addr: bytes) -> str:
@@ -234,27 +242,29 @@ class Stream:
         owner = self._owner
         if count:
             owner.stats["out_of_order"] += 1
+        pending = self.pending
         pieces = [(off, end)]
-        for s, e, _d in self.pending:
-            if s >= end:
-                break
-            if e <= off:
-                continue
-            rest = []
-            for ps, pe in pieces:
-                if e <= ps or s >= pe:
-                    rest.append((ps, pe))
-                    continue
-                if ps < s:
-                    rest.append((ps, s))
-                if e < pe:
-                    rest.append((e, pe))
-            pieces = rest
+        if pending and pending[-1][1] > off:  # overlaps held data: keep only new bytes
+            # entries are sorted and disjoint, so their ends are sorted too
+            i = bisect_right(pending, off, key=_end_of)
+            while i < len(pending) and pending[i][0] < end:
+                s, e, _d = pending[i]
+                i += 1
+                rest = []
+                for ps, pe in pieces:
+                    if e <= ps or s >= pe:
+                        rest.append((ps, pe))
+                        continue
+                    if ps < s:
+                        rest.append((ps, s))
+                    if e < pe:
+                        rest.append((e, pe))
+                pieces = rest
         if not pieces or pieces != [(off, end)]:
             owner.stats["overlaps"] += 1
         for ps, pe in pieces:
             chunk = None if data is None else data[ps - off : pe - off]
-            insort(self.pending, (ps, pe, chunk), key=lambda t: t[0])
+            insort(pending, (ps, pe, chunk), key=_start_of)
             if chunk is not None:
                 self.buffered += len(chunk)
                 owner.buffered += len(chunk)
@@ -276,8 +286,10 @@ class Stream:
     def _drain(self, ts: int, out: list) -> None:
         pending = self.pending
         owner = self._owner
-        while pending and pending[0][0] <= self.next:
-            s, e, d = pending.pop(0)
+        i = 0
+        while i < len(pending) and pending[i][0] <= self.next:
+            s, e, d = pending[i]
+            i += 1
             if d is not None:
                 self.buffered -= len(d)
                 owner.buffered -= len(d)
@@ -290,6 +302,7 @@ class Stream:
             else:
                 out.append(StreamData(self, nxt, d[nxt - s :] if s < nxt else d, ts))
             self.next = e
+        del pending[:i]
 
     def finish(self, ts: int, reason: str, out: list) -> None:
         """End this direction now: held data delivered with gaps before it, a gap up
