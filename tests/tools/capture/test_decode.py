@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -201,7 +200,6 @@ def test_undecodable_message_is_an_error_record_and_decoding_goes_on(tmp_path):
     assert line["error_type"] == "UnknownTagError" and line["fatal"] is False
 
 
-@pytest.mark.skipif(not _CONTRACT, reason="framing sequences need the receive contract decoder")
 def test_framing_sequence_per_direction(tmp_path):
     from wirekit.codec import LengthPrefixed as LP
     from wirekit.protocol_spec import Step
