@@ -19,6 +19,7 @@ from .composite import Array, Nested, Optional, Raw
 from .conditional import If
 from .construct_names import construct_name
 from .cstring import CString
+from .dnsname import DnsName
 from .errors import (
     BadEnumValueError,
     BadValueError,
@@ -102,6 +103,7 @@ __all__ = [
     "Bytes",
     "String",
     "CString",
+    "DnsName",
     "Bits",
     "BitValues",
     "If",

@@ -21,6 +21,7 @@ from wirekit.protocol_spec import (
     Bool,
     Bytes,
     CString,
+    DnsName,
     EncodeError,
     Enum,
     Field,
@@ -136,6 +137,9 @@ def strategy_for(field: Any) -> st.SearchStrategy:
         return st.binary(min_size=field.size, max_size=field.size)
     if isinstance(field, CString):
         return _cstrings(field)
+    if isinstance(field, DnsName):
+        label = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=12)
+        return st.lists(label, max_size=5).map(".".join)
     if isinstance(field, String):
         limit = min(field.limit, MAX_BYTES)
         text = st.text(max_size=limit // 4 + 8).filter(lambda s: len(s.encode()) <= limit)

@@ -16,6 +16,7 @@ from wirekit.protocol_spec import (
     Bits,
     Bytes,
     CString,
+    DnsName,
     EncodeError,
     Enum,
     FixedBytes,
@@ -186,6 +187,8 @@ FIELDS = {
     "bits(u8)": Bits(u8, hi=(1, bool), mid=(3, SmallMode), lo=4),
     "bits(u32le)": Bits(u32le, a=12, b=20),
     "array of bits": Array(Bits(u8, x=(1, bool), y=7), count=u8),
+    "dns name": DnsName(),
+    "array of dns name": Array(DnsName(), count=u8),
 }
 
 

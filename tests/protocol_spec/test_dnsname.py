@@ -1,0 +1,153 @@
+"""DnsName: RFC 1035 names with compression pointers, bad pointers, encode limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from wirekit.protocol_spec import (
+    Array,
+    BadValueError,
+    DnsName,
+    EncodeError,
+    Message,
+    Protocol,
+    TruncatedError,
+    u8,
+    u16,
+)
+
+from .checks import assert_decode_error
+from .strategies import assert_roundtrip
+
+
+class Names(Message):
+    """Four names, as in RFC 1035 4.1.4 (after 20 bytes of other data)."""
+
+    pad: Array(u8, length=19)
+    names: Array(DnsName(), count=u8)
+
+
+NAMES = Protocol("names", [Names], tag_width=0)
+
+# RFC 1035 4.1.4: F.ISI.ARPA at offset 20, FOO.F.ISI.ARPA as FOO + pointer to 20,
+# ARPA as a pointer to 26, the root as one zero byte
+RFC_EXAMPLE = (
+    bytes(19) + b"\x04" + b"\x01F\x03ISI\x04ARPA\x00" + b"\x03FOO\xc0\x14" + b"\xc0\x1a" + b"\x00"
+)
+
+
+def test_rfc_1035_compression_example():
+    msg = NAMES.decode(RFC_EXAMPLE)
+    assert msg.names == ["F.ISI.ARPA", "FOO.F.ISI.ARPA", "ARPA", ""]
+    # re-encoded uncompressed
+    assert msg.encode() == (
+        bytes(19) + b"\x04\x01F\x03ISI\x04ARPA\x00\x03FOO\x01F\x03ISI\x04ARPA\x00\x04ARPA\x00\x00"
+    )
+    assert_roundtrip(NAMES, msg)
+
+
+class Question(Message):
+    qname: DnsName()
+    qtype: u16
+    qclass: u16
+
+
+def test_exact_bytes_and_trailing_dot():
+    q = Question(qname="www.example.com.", qtype=1, qclass=1)
+    assert q.encode() == b"\x03www\x07example\x03com\x00\x00\x01\x00\x01"
+    assert Question.decode(q.encode()).qname == "www.example.com"
+
+
+BAD = [
+    # id, data, error, path, offset, words
+    (
+        "forward-pointer",
+        bytes(19) + b"\x01\xc0\x16\x00",
+        BadValueError,
+        "Names.names[0]",
+        20,
+        "does not point back",
+    ),
+    (
+        "self-pointer",
+        bytes(19) + b"\x01\xc0\x14",
+        BadValueError,
+        "Names.names[0]",
+        20,
+        "pointer loop",
+    ),
+    ("loop", bytes(19) + b"\x01\x01a\xc0\x14", BadValueError, "Names.names[0]", 22, "loop"),
+    (
+        "beyond",
+        bytes(19) + b"\x01\xff\xff",
+        BadValueError,
+        "Names.names[0]",
+        20,
+        "beyond the 22-byte message",
+    ),
+    (
+        "cut-pointer",
+        bytes(19) + b"\x01\xc0",
+        TruncatedError,
+        "Names.names[0]",
+        20,
+        "compression pointer",
+    ),
+    ("cut-label", bytes(19) + b"\x01\x05ab", TruncatedError, "Names.names[0]", 21, "label"),
+    (
+        "no-zero",
+        bytes(19) + b"\x01\x02ab",
+        TruncatedError,
+        "Names.names[0]",
+        23,
+        "terminating zero",
+    ),
+    (
+        "reserved",
+        bytes(19) + b"\x01\x40",
+        BadValueError,
+        "Names.names[0]",
+        20,
+        "reserved label type 0x40",
+    ),
+    (
+        "not-ascii",
+        bytes(19) + b"\x01\x02a\xff\x00",
+        BadValueError,
+        "Names.names[0]",
+        22,
+        "not ASCII",
+    ),
+    ("dot", bytes(19) + b"\x01\x03a.b\x00", BadValueError, "Names.names[0]", 22, "'.'"),
+    (
+        "too-long",
+        bytes(19) + b"\x01" + (b"\x3c" + b"a" * 60) * 5 + b"\x00",
+        BadValueError,
+        "Names.names[0]",
+        20,
+        "longer than 255",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "path", "offset", "words"), [c[1:] for c in BAD], ids=[c[0] for c in BAD]
+)
+def test_bad_names(data, error, path, offset, words):
+    assert_decode_error(NAMES, data, error, path=path, offset=offset, reason=words)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("a..b", "empty label"),
+        ("a" * 64 + ".com", "longer than 63"),
+        (".".join(["a" * 60] * 5), "longer than 255"),
+        ("bücher.de", "ASCII"),
+        (b"example", "expected str"),
+    ],
+)
+def test_encode_refusals(value, words):
+    with pytest.raises(EncodeError) as info:
+        Question(qname=value, qtype=1, qclass=1).encode()
+    assert info.value.path == "Question.qname" and words in str(info.value)
