@@ -12,7 +12,7 @@ import construct
 
 from ._engine import Gen, Reader
 from .construct_names import construct_name
-from .errors import BadValueError, EncodeError, SchemaError, TruncatedError
+from .errors import BadValueError, EncodeError, InvalidUTF8Error, SchemaError, TruncatedError
 from .fields import Field, Scalar, _type_label, u16
 from .lengths import UNBOUNDED, Count, NullPrefixed, count_of
 
@@ -552,6 +552,10 @@ class Raw(Field):
             raise SchemaError(f"Raw() needs a construct.Construct, not {con!r}")
         self.con = con
         self.scoped = True  # this.name in the construct reads the message's earlier fields
+        # construct's C strings and text: their errors get wirekit's words and classes
+        name = construct_name(con)
+        self._cstring = name.startswith("cstring(")
+        self._utf8 = name.endswith(("(utf8)", "utf8)", "(utf-8)", "utf_8)"))
         try:
             self.size = con.sizeof()
         except Exception:  # construct raises SizeofError, or others for context-dependent sizes
@@ -644,14 +648,16 @@ class Raw(Field):
             # the message's earlier fields are construct's context: this.length works
             value = self.con.parse_stream(stream, **r.scope)
         except construct.StreamError as exc:
-            r.fail(
-                TruncatedError,
-                f"truncated: {_construct_text(exc)}",
-                path,
-                start,
-                cause=exc,
-                available=len(r.buf) - start,
-            )
+            left = len(r.buf) - start
+            text = _construct_text(exc)
+            if self._cstring:  # construct's words: "stream read less than specified amount"
+                text = f"unterminated C string: no NUL byte in the {left} byte(s) left"
+            r.fail(TruncatedError, f"truncated: {text}", path, start, cause=exc, available=left)
+        except construct.StringError as exc:
+            text = _construct_text(exc)
+            if "decode" in text and self._utf8:
+                r.fail(InvalidUTF8Error, f"invalid UTF-8 ({text})", path, start, cause=exc)
+            r.fail(BadValueError, f"construct refused it: {text}", path, start, cause=exc)
         except Exception as exc:  # construct may raise non-construct errors too
             raise BadValueError(
                 f"construct refused it: {_construct_text(exc)}",

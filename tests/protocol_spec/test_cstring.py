@@ -111,3 +111,23 @@ def test_a_raw_construct_cstring_is_a_valid_array_item():
     msg = Names(names=["a", "", "bc"])
     assert msg.encode() == b"\x03a\x00\x00bc\x00"
     assert_roundtrip(Names, msg)
+
+
+class RawText(Message):
+    s: construct.CString("utf8")
+    p: construct.PascalString(construct.Int8ub, "utf8")
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "path", "words"),
+    [
+        # issue 8: "stream read less than specified amount, expected 1, found 0"
+        (b"ab", TruncatedError, "RawText.s", "unterminated C string: no NUL byte in the 2"),
+        # issue 8: bad UTF-8 in a raw C string was a BadValueError
+        (b"a\xffb\x00\x00", InvalidUTF8Error, "RawText.s", "invalid UTF-8"),
+        (b"a\x00\x02\xff\xff", InvalidUTF8Error, "RawText.p", "invalid UTF-8"),
+    ],
+)
+def test_raw_construct_text_errors_in_wirekit_words(data, error, path, words):
+    exc = assert_decode_error(RawText, data, error, path=path, reason=words)
+    assert exc.__cause__ is not None
