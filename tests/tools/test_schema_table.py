@@ -8,7 +8,7 @@ import re
 from click.testing import CliRunner
 
 from wirekit.tools.cli import main
-from wirekit.tools.schema_table import tag_text
+from wirekit.tools.schema_table import render_schema, tag_text
 
 from .test_spec_loader import TWO_WAY
 
@@ -121,3 +121,42 @@ def test_postgres_schema_shows_char_tags_and_the_startup_packets() -> None:
     data = json.loads(run("schema", "--spec", "postgres", "--direction", "client", "--json"))
     assert data["protocol"] == "postgres-frontend"
     assert [p["protocol"] for p in data["step_protocols"]] == ["postgres-startup"]
+
+
+def test_real_protocol_shapes_in_the_table():
+    from ..protocol_spec.test_bits import BITS
+    from ..protocol_spec.test_conditional import CONDITIONAL
+    from ..protocol_spec.test_lengths import LENGTHS
+    from ..protocol_spec.test_tags import CHARS, MQTT, UNTAGGED
+
+    mqtt = render_schema(MQTT)
+    assert "type tag in the high 4 bits of the first byte" in mqtt
+    assert "(tag)    bits 7-4" in mqtt and ".qos     bits 2-1" in mqtt
+    assert "u16 if flags.qos > 0" in mqtt and "bytes(rest)" in mqtt
+    chars = render_schema(CHARS)
+    assert "['C'] CommandComplete" in chars and "cstring" in chars
+    untagged = render_schema(UNTAGGED)
+    assert "1 message, untagged" in untagged and "(tag)" not in untagged
+    bits = render_schema(BITS)
+    assert ".opcode  bits 14-11        Opcode" in bits
+    assert "construct bytes[length]" in render_schema(CONDITIONAL)
+    lengths = render_schema(LENGTHS)
+    assert "(derived: len questions)" in lengths
+    assert "array(count=qdcount) of Question" in lengths
+    assert "array(i16) of bytes(i32, null=-1)" in lengths
+    assert "array(until b'\\x00') of Params" in lengths
+
+
+def test_json_carries_conditions_parts_and_character_tags():
+    from ..protocol_spec.test_bits import BITS
+    from ..protocol_spec.test_tags import CHARS, MQTT
+
+    doc = MQTT.to_json_dict()
+    assert (doc["tag_width"], doc["tag_bits"]) == (0, 4)
+    publish = doc["messages"][0]
+    fields = {f["field"]: f for f in publish["fields"]}
+    assert fields["packet_id"]["condition"] == "flags.qos > 0"
+    assert [p["field"] for p in fields["flags"]["parts"]] == ["dup", "qos", "retain"]
+    assert CHARS.to_json_dict()["messages"][0]["tag_char"] == "C"
+    flags = next(f for f in BITS.to_json_dict()["messages"][0]["fields"] if f["field"] == "flags")
+    assert flags["parts"][1] == {"field": "opcode", "bits": "14-11", "width": 4, "type": "Opcode"}
