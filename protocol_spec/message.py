@@ -31,6 +31,7 @@ from typing import Any, ClassVar, dataclass_transform
 
 import construct
 
+from . import _pieces
 from ._engine import DEFAULT_MAX_ITEMS, Gen, Reader
 from .composite import Optional, as_field
 from .errors import EncodeError, MissingFieldError, SchemaError, TrailingBytesError
@@ -290,6 +291,7 @@ class Message(metaclass=MessageMeta):
     construct: ClassVar[Any]
     _wk_fast_read: ClassVar[Callable[[bytes, int], tuple[Any, int]]]
     _wk_fast_write: ClassVar[Callable[[Any, bytearray], None]]
+    _wk_fast_encode: ClassVar[Callable[[Any], bytes]]
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq=True
 
@@ -309,9 +311,8 @@ class Message(metaclass=MessageMeta):
 
     def encode(self) -> bytes:
         """The message body (no type tag).  Raises :class:`EncodeError` before producing bytes."""
-        out = bytearray()
         try:
-            type(self)._wk_fast_write(self, out)
+            return type(self)._wk_fast_encode(self)
         except Exception:
             out = bytearray()
             type(self)._wk_careful_write(self, out, type(self).__name__)
@@ -423,6 +424,7 @@ def _install(cls: Any) -> None:
     cls.construct = construct.Struct(*(f.name / _construct_of(cls, f) for f in infos))
     cls._wk_fast_read = staticmethod(_make_fast_read(cls, infos))
     cls._wk_fast_write = staticmethod(_make_fast_write(cls, infos))
+    cls._wk_fast_encode = staticmethod(_make_encoder(cls, infos))
 
 
 def _construct_of(cls: Any, info: FieldInfo) -> Any:
@@ -709,22 +711,38 @@ def _make_fast_write(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
     return g.build("def fast_write(o, out):", "fast_write", f"<wirekit {cls.__name__} write>")
 
 
+def _make_encoder(cls: Any, infos: tuple[FieldInfo, ...], lead: Any = None) -> Any:
+    """A function ``msg -> bytes`` (``lead``, the type tag as a ``Pack``, first).
+
+    When every field has pieces (``_pieces.supported``) it is one expression: one
+    struct per run of fixed-width values (the tag included), joined once; otherwise
+    the fields are written one by one into a bytearray."""
+    g = Gen()
+    _emit_derived(g, infos)
+    if all(_pieces.supported(f.field) for f in infos):
+        pieces = [] if lead is None else [lead]
+        for f in infos:
+            pieces += _pieces.field_pieces(g, f.field, g.scope[f.name])
+        g.emit(f"return {_pieces.join(g, pieces)}")
+    else:
+        g = Gen()
+        g.emit("out = bytearray()")
+        if lead is None:
+            _emit_write(g, infos)
+        else:
+            _emit_write(g, infos, lead=(lead.code, int(lead.arg)))
+        g.emit("return bytes(out)")
+    what = "body" if lead is None else "encode"
+    return g.build("def encode(o):", "encode", f"<wirekit {cls.__name__} {what}>")
+
+
 def tagged_encoder(cls: Any, tag_struct: Any, tag: int) -> Any:
     """A function ``msg -> bytes`` for tag + body, generated whole: the tag shares a
-    struct with the first run of scalars, so an all-scalar message is one ``pack``."""
-    infos = cls._wk_fields
-    runs = _runs(infos)
-    g = Gen()
+    struct with the first run of fixed-width values, so an all-scalar message is one
+    ``pack``."""
     code = tag_struct.format.lstrip("<>!=@")
-    if len(runs) == 1 and _tag_folds(tag_struct.size, runs[0]):
-        _emit_derived(g, infos)
-        args = [str(tag)] + [_scalar_arg(g, f) for f in runs[0]]
-        g.emit(f"return {g.const(run_struct(runs[0], prefix=code).pack, 'pk')}({', '.join(args)})")
-    else:
-        g.emit("out = bytearray()")
-        _emit_write(g, infos, lead=(code, tag))
-        g.emit("return bytes(out)")
-    return g.build("def encode_tagged(o):", "encode_tagged", f"<wirekit {cls.__name__} encode>")
+    lead = _pieces.Pack(code, ">" if tag_struct.size > 1 else None, str(tag))
+    return _make_encoder(cls, cls._wk_fields, lead)
 
 
 def body_encoder(cls: Any, lead_bits: int) -> Any:

@@ -118,6 +118,14 @@ def check_encode(proto: Protocol, msg: Message) -> bytes | None:
         tagged = None
     if tagged is not None:
         assert tagged == careful, f"tagged fast encoder gave {tagged!r}, careful {careful!r}"
+    try:
+        body = cls._wk_fast_encode(msg)
+    except Exception:  # noqa: BLE001 - the fast path may fail any way
+        body = None
+    if body is not None:
+        assert careful is not None, f"fast encoder encoded {msg!r} that the careful one refuses"
+        assert careful[proto.tag_width + 1 :] == body[1:]  # byte 0 may hold tag bits
+        assert len(careful) == len(body) + proto.tag_width
     encoders = [proto.encode]
     if proto.tag_bits is None:  # the body alone, behind its tag bytes
         encoders.append(lambda m: (cls.TAG or 0).to_bytes(proto.tag_width, "big") + m.encode())
@@ -577,6 +585,14 @@ def test_second_protocol_arbitrary_values_encode_alike(data):
     if fast is not None:
         assert careful is not None, f"fast path encoded {msg!r} that the careful writer refuses"
         assert tag + bytes(fast) == careful
+    # the generated whole-message encoders (body only, and tag + body)
+    for fast_encode in (lambda m: tag + cls._wk_fast_encode(m), OTHER._encoders[cls]):
+        try:
+            got = fast_encode(msg)
+        except Exception:  # noqa: BLE001 - the fast path may fail any way
+            continue
+        assert careful is not None, f"fast encoder encoded {msg!r} that the careful one refuses"
+        assert got == careful
     for encode in (OTHER.encode, lambda m: tag + m.encode()):
         try:
             wire = encode(msg)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -133,26 +134,27 @@ def test_decode_takes_the_fast_path(monkeypatch, tag_width):
 
 
 FOLDS = {
-    # (tag width, fields, trailing variable field?) -> tag shares the first run's struct
+    # (tag width, fields) -> the tag shares the first pack (one struct has one byte
+    # order; a single byte, like a u8 length prefix, has none)
     "u8-tag-le-run": (1, {"x": u16le}, True),
     "u16-tag-be-run": (2, {"x": u16}, True),
     "u16-tag-le-run": (2, {"x": u16le}, False),
-    "u16-tag-string-first": (2, {"s": String(u8)}, False),
+    "u16-tag-string-first": (2, {"s": String(u8)}, True),
 }
 
 
 @pytest.mark.parametrize(("width", "fields", "folds"), FOLDS.values(), ids=FOLDS.keys())
 @pytest.mark.parametrize("tail", [False, True], ids=["all-scalar", "then-string"])
-def test_tag_folding_is_decided_once(width, fields, folds, tail):
-    """The whole-message encoder and the run-by-run writer fold the tag into the
-    first scalar run under the same rule."""
+def test_tag_folding(width, fields, folds, tail):
+    """The tag is packed with the first fixed-width values when byte orders allow."""
     fields = dict(fields)
     if tail:
         fields["t"] = String(u8)
     cls = message_class("Fold", fields, tag=5)
     p = Protocol("fold", [cls], tag_width=width)
     src = p._encoders[cls].__wirekit_source__
-    assert ("_lead" not in src) is folds, src
+    assert (re.search(r"_pk\d+\(5, ", src) is not None) is folds, src
+    assert (re.search(r"_pk\d+\(5\)", src) is None) is folds, src
     msg = cls(**{k: "a" if k in ("s", "t") else 1 for k in fields})
     assert_roundtrip(p, msg)
 

@@ -1,0 +1,301 @@
+"""Fast-path encoders built from pieces: one ``struct`` per run, one join per message.
+
+The generated encoder of a message (``Protocol.encode``'s tagged encoder and
+``Message._wk_fast_encode``) is one expression of *pieces* returned at once:
+
+* :class:`Pack`: a fixed-width value (a scalar, a length prefix, a fixed-size
+  bytes field, a fixed-length array of scalars, the type tag).  Consecutive
+  packs of one byte order share one precompiled ``struct.Struct`` call;
+* :class:`Data`: a ``bytes`` expression (a string's UTF-8, a varint, the joined
+  items of an array, an optional's presence byte and value).
+
+The pieces are joined once (``a + b`` for two, ``b"".join`` for more) instead of
+``bytearray +=`` field by field.  Setup lines (type and length checks) are
+emitted before the return, in field order.  Like all generated code, these
+encoders may raise anything on a value they do not like (the caller then reruns
+the careful path, which raises the exact error); they never return bytes the
+careful path would refuse.
+
+Only the field kinds listed in :func:`supported` (by exact type: a subclass may
+write differently) are encoded this way; a message with any other field keeps
+the statement-by-statement ``gen_write`` encoder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+from typing import Any
+
+from ._engine import Gen
+from .composite import Array, Nested, Optional, Raw
+from .fields import (
+    Bool,
+    Bytes,
+    Enum,
+    Field,
+    FixedBytes,
+    Flags,
+    Float,
+    Int,
+    String,
+    VarSInt,
+    VarUInt,
+)
+from .lengths import PrefixCount, RefCount
+from .varint import encode_uvarint, zigzag_encode
+
+__all__ = ["Pack", "Data", "join", "supported", "field_pieces", "uvarint_bytes", "svarint_bytes"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Pack:
+    """``arg`` (an expression; ``*t`` for several values) packed with struct ``code``;
+    ``endian`` is ``">"``/``"<"``, or ``None`` when the code has no byte order."""
+
+    code: str
+    endian: str | None
+    arg: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Data:
+    """A ``bytes`` expression, written as it is."""
+
+    expr: str
+
+
+Piece = Pack | Data
+
+#: bytes((i,)) for every one-byte varint
+_ONE_BYTE = tuple(bytes((i,)) for i in range(128))
+
+
+def uvarint_bytes(value: Any) -> bytes:
+    """The unsigned varint of an ``int`` (one call, where the careful path chains three)."""
+    if not isinstance(value, int):
+        raise TypeError
+    return encode_uvarint(value)
+
+
+def svarint_bytes(value: Any) -> bytes:
+    """The zigzag varint of an ``int``."""
+    if not isinstance(value, int):
+        raise TypeError
+    return encode_uvarint(zigzag_encode(value))
+
+
+def join(g: Gen, pieces: list[Piece]) -> str:
+    """One expression of the bytes of ``pieces``: packs merged per byte order, joined once."""
+    exprs: list[str] = []
+    run: list[Pack] = []
+    endian: str | None = None
+
+    def flush() -> None:
+        if run:
+            st = struct.Struct((endian or ">") + "".join(p.code for p in run))
+            args = ", ".join(p.arg for p in run)
+            exprs.append(f"{g.const(st.pack, 'pk')}({args})")
+            run.clear()
+
+    for p in pieces:
+        if isinstance(p, Pack):
+            if p.endian is not None and endian is not None and p.endian != endian:
+                flush()
+                endian = None
+            if p.endian is not None:
+                endian = p.endian
+            run.append(p)
+        else:
+            flush()
+            endian = None
+            exprs.append(p.expr)
+    flush()
+    if not exprs:
+        return "b''"
+    if len(exprs) == 1:
+        return exprs[0]
+    if len(exprs) == 2:
+        return f"{exprs[0]} + {exprs[1]}"
+    return f"b''.join(({', '.join(exprs)}))"
+
+
+_SCALARS = (Int, Float, Bool, Enum, Flags)
+
+
+def _count_ok(count: Any) -> bool:
+    """A plain prefix (an integer field, no null marker) or a reference."""
+    if type(count) is RefCount:
+        return True
+    return type(count) is PrefixCount and type(count.field) is Int and count.null is None
+
+
+def supported(field: Field) -> bool:
+    """Whether :func:`field_pieces` can encode ``field``."""
+    t = type(field)
+    if t in _SCALARS or t in (FixedBytes, VarUInt, VarSInt):
+        return True
+    if t in (Bytes, String):
+        return field.null is None and (field.count is None or _count_ok(field.count))  # type: ignore[attr-defined]
+    if t is Array:
+        a: Any = field
+        if a.until is not None or a.greedy or a.null is not None:
+            return False
+        return (a.length is not None or _count_ok(a.count)) and supported(a.item)
+    if t is Optional:
+        return supported(field.inner)  # type: ignore[attr-defined]
+    if t is Nested:
+        return hasattr(field.msg_cls, "_wk_fast_encode")  # type: ignore[attr-defined]
+    if t is Raw:
+        return field._int is not None  # type: ignore[attr-defined]
+    return False
+
+
+def _inlines(cls: Any) -> bool:
+    """A nested message whose fields go inline: fixed size (no blocks), nothing derived."""
+    return (
+        cls.SIZE is not None
+        and not getattr(cls, "_wk_derived", None)
+        and all(supported(f.field) for f in cls._wk_fields)
+    )
+
+
+def _scalar_arg(g: Gen, field: Any, expr: str) -> str:
+    """The raw value of a scalar, the common case inline (a call costs more than the pack)."""
+    t = type(field)
+    if t is Bool:
+        v = g.tmp("b")
+        slow = g.const(field.pre, "pre")  # refuses non-bools
+        return f"(1 if ({v} := {expr}) is True else 0 if {v} is False else {slow}({v}))"
+    if t is Enum:
+        v = g.tmp("e")
+        raw = g.const({m: m.value for m in field.enum_cls}, "raw")
+        cls = g.const(field.enum_cls, "E")
+        slow = g.const(field._to_raw, "pre")
+        return f"({raw}[{v}] if ({v} := {expr}).__class__ is {cls} else {slow}({v}))"
+    if t is Flags:
+        v = g.tmp("f")
+        r = g.tmp("r")
+        cls = g.const(field.flag_cls, "F")
+        slow = g.const(field._to_raw, "pre")
+        if field.strict:
+            test = (
+                f"({v} := {expr}).__class__ is {cls} and not (({r} := {v}._value_) & {~field.mask})"
+            )
+            return f"({r} if {test} else {slow}({v}))"
+        return f"({v}._value_ if ({v} := {expr}).__class__ is {cls} else {slow}({v}))"
+    if field.pre is not None:
+        return f"{g.const(field.pre, 'pre')}({expr})"
+    return expr
+
+
+def _scalar_pack(g: Gen, field: Any, expr: str) -> Pack:
+    return Pack(field.fmt, field.endian if field.size > 1 else None, _scalar_arg(g, field, expr))
+
+
+def field_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
+    """Emit the setup lines of ``field`` (a :func:`supported` one) valued ``expr``; its pieces."""
+    t = type(field)
+    if t in _SCALARS:
+        return [_scalar_pack(g, field, expr)]
+    if t is FixedBytes:
+        v = g.tmp()
+        g.emit(f"{v} = {expr}")
+        with g.block(f"if {v}.__class__ is not bytes or len({v}) != {field.size}:"):
+            g.emit("raise TypeError")
+        return [Pack(f"{field.size}s", None, v)]
+    if t is VarUInt:
+        v = g.tmp("u")
+        one = g.const(_ONE_BYTE, "one")
+        slow = g.const(uvarint_bytes, "uv")
+        cond = f"({v} := {expr}).__class__ is int and 0 <= {v} < 128"
+        return [Data(f"({one}[{v}] if {cond} else {slow}({v}))")]
+    if t is VarSInt:
+        return [Data(f"{g.const(svarint_bytes, 'sv')}({expr})")]
+    if t in (Bytes, String):
+        v = g.tmp()
+        if t is String:
+            g.emit(f"{v} = {g.const(str.encode, 'senc')}({expr}, 'utf-8')")
+        else:
+            g.emit(f"{v} = {expr}")
+            with g.block(f"if {v}.__class__ is not bytes:"):
+                g.emit("raise TypeError")
+        return _prefixed(field.count, f"len({v})", [Data(v)])
+    if t is Array:
+        return _array_pieces(g, field, expr)
+    if t is Optional:
+        v = g.tmp()
+        b = g.tmp("ob")
+        g.emit(f"{v} = {expr}")
+        with g.block(f"if {v} is None:"):
+            g.emit(f"{b} = b'\\x00'")
+        with g.block("else:"):
+            inner = field_pieces(g, field.inner, v)
+            g.emit(f"{b} = {join(g, [Pack('B', None, '1'), *inner])}")
+        return [Data(b)]
+    if t is Nested:
+        cls = field.msg_cls
+        m = g.const(cls, "M")
+        v = g.tmp()
+        g.emit(f"{v} = {expr}")
+        with g.block(f"if {v}.__class__ is not {m}:"):
+            g.emit("raise TypeError")
+        if _inlines(cls):
+            pieces: list[Piece] = []
+            for f in cls._wk_fields:
+                pieces += field_pieces(g, f.field, f"{v}.{f.name}")
+            return pieces
+        return [Data(f"{m}._wk_fast_encode({v})")]
+    if t is Raw:
+        n, order, signed = field._int
+        tb = g.const(int.to_bytes, "tb")
+        # int.to_bytes exists only on ints (bool included, as construct allows) and
+        # raises OverflowError where construct refuses: the careful path then explains
+        sign = ", signed=True" if signed else ""
+        return [Data(f"{tb}({expr}, {n}, {order!r}{sign})")]
+    raise TypeError(f"no pieces for {field!r}")  # pragma: no cover - guarded by supported()
+
+
+def _prefixed(count: Any, n: str, body: list[Piece]) -> list[Piece]:
+    """``body`` after its length prefix (a reference's count is written by its own field;
+    ``struct`` refuses a length the prefix cannot hold)."""
+    if count is None or type(count) is RefCount:
+        return body
+    f = count.field
+    return [Pack(f.fmt, f.endian if f.size > 1 else None, n), *body]
+
+
+def _array_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
+    v = g.tmp()
+    g.emit(f"{v} = {expr}")
+    with g.block(f"if {v}.__class__ is not list:"):
+        g.emit("raise TypeError")
+    item = field.item
+    plain = type(item) in (Int, Float)  # scalars packed as they are
+    if field.length is not None:
+        with g.block(f"if len({v}) != {field.length}:"):
+            g.emit("raise ValueError")
+        if plain:
+            end = item.endian if item.size > 1 else None
+            return [Pack(f"{field.length}{item.fmt}", end, f"*{v}")]
+    if plain:
+        count = field.count
+        if field.length is None and type(count) is PrefixCount:
+            c = count.field
+            if c.size == 1 or item.size == 1 or c.endian == item.endian:
+                # count and items in one pack; struct refuses a count that does not fit
+                endian = c.endian if c.size > 1 else item.endian
+                fmt = g.const(f"{endian}{c.fmt}%d{item.fmt}", "fmt")
+                pk = g.const(struct.pack, "pk")
+                return [Data(f"{pk}({fmt} % len({v}), len({v}), *{v})")]
+        fmt = g.const(f"{item.endian}%d{item.fmt}", "fmt")
+        pk = g.const(struct.pack, "pk")
+        body: list[Piece] = [Data(f"{pk}({fmt} % len({v}), *{v})")]
+    else:
+        parts = g.tmp("ps")
+        x = g.tmp("x")
+        g.emit(f"{parts} = []")
+        with g.block(f"for {x} in {v}:"):
+            g.emit(f"{parts}.append({join(g, field_pieces(g, item, x))})")
+        body = [Data(f"b''.join({parts})")]
+    return body if field.length is not None else _prefixed(field.count, f"len({v})", body)
