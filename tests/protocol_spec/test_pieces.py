@@ -1,0 +1,112 @@
+"""Fast encoders from pieces: which fields they take, how packs merge, same bytes as careful."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+
+from wirekit.protocol_spec import (
+    Array,
+    Bytes,
+    CString,
+    FixedBytes,
+    Optional,
+    Protocol,
+    String,
+    boolean,
+    f64,
+    i16,
+    i32,
+    u8,
+    u16,
+    u16le,
+    u32,
+    varsint,
+    varuint,
+)
+from wirekit.protocol_spec._engine import Gen
+from wirekit.protocol_spec._pieces import Data, Pack, join, supported
+from wirekit.protocol_spec.example import EXAMPLE, Position
+
+from .strategies import careful_encode, message_class, messages_of
+
+
+def joined(pieces):
+    g = Gen()
+    return join(g, pieces), g
+
+
+def test_packs_of_one_byte_order_share_one_struct():
+    expr, g = joined([Pack("B", None, "1"), Pack("H", ">", "a"), Pack("8s", None, "b")])
+    assert re.fullmatch(r"_pk\d+\(1, a, b\)", expr)
+    (st,) = g.ns.values()
+    assert st.__self__.format == ">BH8s"
+
+
+def test_byte_orders_and_data_split_runs():
+    expr, g = joined([Pack("H", ">", "a"), Pack("H", "<", "b"), Data("d"), Pack("B", None, "c")])
+    assert re.fullmatch(r"b''\.join\(\(_pk\d+\(a\), _pk\d+\(b\), d, _pk\d+\(c\)\)\)", expr)
+    assert sorted(st.__self__.format for st in g.ns.values()) == ["<H", ">B", ">H"]
+    assert joined([Data("a"), Data("b")])[0] == "a + b"
+    assert joined([Data("a")])[0] == "a"
+    assert joined([])[0] == "b''"
+
+
+@pytest.mark.parametrize(
+    "field",
+    [u8, boolean, varuint, varsint, FixedBytes(3), String(u8), Bytes(u32), String(rest=True)]
+    + [Array(u16), Array(i16, length=3), Array(String(u8), count=u8), Optional(Position)],
+    ids=repr,
+)
+def test_supported_kinds(field):
+    assert supported(field)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [CString(), String(i32, null=-1), Array(u8, until=b"\x00"), Array(u8, rest=True)]
+    + [Array(u8, count=i16, null=-1), Optional(CString()), Array(CString())],
+    ids=repr,
+)
+def test_other_kinds_keep_the_field_by_field_writer(field):
+    assert not supported(field)
+    cls = message_class("Other", {"a": u8, "v": field}, tag=1)
+    src = Protocol("p", [cls])._encoders[cls].__wirekit_source__
+    assert "out = bytearray()" in src
+
+
+MIXED = message_class(
+    "Mixed",
+    {
+        "a": u8,
+        "b": u16le,
+        "c": boolean,
+        "d": FixedBytes(2),
+        "e": String(varuint),
+        "f": Array(f64, count=u8),
+        "g": Array(u32, length=2),
+        "h": Optional(Array(Optional(u8))),
+        "i": varsint,
+        "j": Bytes(u16),
+        "k": Array(boolean),
+    },
+    tag=0x0102,
+)
+MIXED_P = Protocol("mixed", [MIXED], tag_width=2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(msg=messages_of(MIXED))
+def test_the_piece_encoder_writes_what_the_careful_writer_writes(msg):
+    careful = b"\x01\x02" + careful_encode(MIXED, msg)
+    assert MIXED_P._encoders[MIXED](msg) == careful
+    assert MIXED._wk_fast_encode(msg) == careful[2:]
+    assert MIXED_P.decode(careful) == msg
+
+
+def test_example_encoders_are_one_expression():
+    for cls in EXAMPLE.messages:
+        src = EXAMPLE._encoders[cls].__wirekit_source__
+        assert "bytearray" not in src and src.count("return ") == 1, src
