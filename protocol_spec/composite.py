@@ -13,7 +13,7 @@ import construct
 from ._engine import Gen, Reader
 from .construct_names import construct_name
 from .errors import BadValueError, EncodeError, InvalidUTF8Error, SchemaError, TruncatedError
-from .fields import Field, Scalar, _type_label, u16
+from .fields import Field, Float, Int, Scalar, _type_label, u16
 from .lengths import UNBOUNDED, Count, NullPrefixed, count_of
 
 __all__ = ["Array", "Optional", "Nested", "Raw", "as_field"]
@@ -276,8 +276,7 @@ class Array(Field):
             if item.post is None:
                 g.emit(f"{target} = list({target})")
             else:
-                post = g.const(item.post, "post")
-                g.emit(f"{target} = [{post}(x) for x in {target}]")
+                g.emit(f"{target} = [{item.post_expr(g, 'x')} for x in {target}]")
             return
         g.emit(f"{target} = []")
         x = g.tmp("x")
@@ -521,7 +520,20 @@ class Nested(Field):
         self.msg_cls._wk_careful_write(value, out, path)
 
     def gen_read(self, g: Gen, target: str) -> None:
-        g.emit(f"{target}, off = {g.const(self.msg_cls, 'M')}._wk_fast_read(buf, off)")
+        cls = self.msg_cls
+        infos = cls._wk_fields
+        if cls.SIZE and len(infos) <= 32 and all(type(f.field) in (Int, Float) for f in infos):
+            # plain fixed-width numbers: read inline, one struct, no call
+            st = struct.Struct(infos[0].field.endian + "".join(f.field.fmt for f in infos))
+            if all(f.field.endian == infos[0].field.endian or f.field.size == 1 for f in infos):
+                xs = [g.tmp("m") for _ in infos]
+                g.emit(f"{', '.join(xs)}, = {g.const(st.unpack_from, 'up')}(buf, off)")
+                g.emit(f"off += {st.size}")
+                g.emit(f"{target} = {g.const(object.__new__, 'new')}({g.const(cls, 'M')})")
+                for f, x in zip(infos, xs, strict=True):
+                    g.emit(f"{target}.{f.name} = {x}")
+                return
+        g.emit(f"{target}, off = {g.const(cls, 'M')}._wk_fast_read(buf, off)")
 
     def gen_write(self, g: Gen, expr: str) -> None:
         m = g.const(self.msg_cls, "M")

@@ -200,7 +200,11 @@ class Scalar(Field):
             g.emit(f"{target} = {g.const(self.struct.unpack_from, 'up')}(buf, off)[0]")
         g.emit(f"off += {self.size}")
         if self.post is not None:
-            g.emit(f"{target} = {g.const(self.post, 'post')}({target})")
+            g.emit(f"{target} = {self.post_expr(g, target)}")
+
+    def post_expr(self, g: Gen, raw: str) -> str:
+        """Fast path: the expression of the value of ``raw`` (raises where ``post`` does)."""
+        return raw if self.post is None else f"{g.const(self.post, 'post')}({raw})"
 
     def gen_write(self, g: Gen, expr: str) -> None:
         if self.pre is not None:
@@ -304,6 +308,9 @@ class Bool(Scalar):
     def type_name(self) -> str:
         return "bool"
 
+    def post_expr(self, g: Gen, raw: str) -> str:
+        return f"{g.const((False, True), 'bools')}[{raw}]"  # IndexError for raw > 1
+
     def check_raw(self, raw: Any, r: Reader, path: str, offset: int) -> Any:
         if raw > 1:
             r.fail(BadValueError, f"bool byte must be 0 or 1, got {raw}", path, offset)
@@ -383,6 +390,11 @@ class Enum(_Coded):
 
     def _lenient(self, raw: int) -> Any:
         return self._by_value.get(raw, raw)
+
+    def post_expr(self, g: Gen, raw: str) -> str:
+        if self.unknown == "error":  # KeyError for an unknown value
+            return f"{g.const(self._by_value, 'members')}[{raw}]"
+        return super().post_expr(g, raw)
 
     def _to_raw(self, value: Any) -> int:
         if isinstance(value, self.enum_cls):
@@ -501,6 +513,22 @@ class Flags(_Coded):
     def type_name(self) -> str:
         return f"flags {self.flag_cls.__name__}({self.base.type_name()})"
 
+    def post_expr(self, g: Gen, raw: str) -> str:
+        if self.strict and self.mask.bit_count() <= 12:
+            # every valid raw value decoded once, here: a lookup (KeyError otherwise)
+            table = {}
+            sub = self.mask
+            while True:
+                try:
+                    table[sub] = self._from_raw(sub)
+                except ValueError:
+                    pass  # the class itself refuses it (boundary=STRICT): careful path
+                if sub == 0:
+                    break
+                sub = (sub - 1) & self.mask
+            return f"{g.const(table, 'flags')}[{raw}]"
+        return super().post_expr(g, raw)
+
     def check_raw(self, raw: Any, r: Reader, path: str, offset: int) -> Any:
         try:
             return self._from_raw(raw)
@@ -612,6 +640,15 @@ class VarSInt(Field):
     def fast_read(self, buf: bytes, off: int) -> tuple[Any, int]:
         value, off = decode_uvarint(buf, off)
         return zigzag_decode(value), off
+
+    def gen_read(self, g: Gen, target: str) -> None:
+        # one-byte values (-64..63) are the common case: no call
+        with g.block("if buf[off] < 128:"):
+            g.emit(f"{target} = buf[off]")
+            g.emit("off += 1")
+        with g.block("else:"):
+            g.emit(f"{target}, off = {g.const(decode_uvarint, 'uv')}(buf, off)")
+        g.emit(f"{target} = ({target} >> 1) ^ -({target} & 1)")
 
     def fast_write(self, value: Any, out: bytearray) -> None:
         if not isinstance(value, int):

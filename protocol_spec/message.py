@@ -33,9 +33,10 @@ import construct
 
 from . import _pieces
 from ._engine import DEFAULT_MAX_ITEMS, Gen, Reader
-from .composite import Optional, as_field
+from .composite import Array, Optional, as_field
 from .errors import EncodeError, MissingFieldError, SchemaError, TrailingBytesError
-from .fields import Bool, Field, Int, Scalar, VarUInt
+from .fields import Bool, Bytes, Field, FixedBytes, Float, Int, Scalar, String, VarUInt
+from .lengths import PrefixCount
 
 __all__ = ["Message", "FieldInfo", "MISSING"]
 
@@ -506,33 +507,131 @@ def run_struct(run: list[FieldInfo], prefix: str = "") -> Any:
     return struct.Struct(endian + prefix + "".join(f.field.fmt for f in run))  # type: ignore[attr-defined]
 
 
-def _make_fast_read(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
+def _make_fast_read(
+    cls: Any, infos: tuple[FieldInfo, ...], whole: int | None = None, max_items: int = 0
+) -> Any:
+    """``fast_read(buf, off) -> (message, end)``; with ``whole`` (the tag's width),
+    ``fast_decode(buf) -> message`` of a whole tagged message: the fields start
+    after the tag and must end at the end of ``buf`` (no tuple, no caller check),
+    and ``buf`` is at most ``max_items`` bytes long (every item the fast path reads
+    takes a byte at least, so it stays within the bound without counting)."""
     g = Gen()
+    name = "fast_read" if whole is None else "fast_decode"
+    header = f"def {name}(buf, off):" if whole is None else f"def {name}(buf):"
+    where = f"<wirekit {cls.__name__} {'read' if whole is None else 'decode'}>"
     if not cls._wk_fast_decodes:
         g.emit("raise IndexError  # a field decodes carefully only")
-        return g.build("def fast_read(buf, off):", "fast_read", f"<wirekit {cls.__name__} read>")
+        return g.build(header, name, where)
     g.emit("_n = len(buf)")
+    # while every field so far is fixed-size, the offset is a constant: no arithmetic
+    static: int | None = None
+    if whole is not None:
+        static = whole
+        with g.block(f"if _n > {max_items}:"):
+            g.emit("raise ValueError  # the careful path counts the items")
+        if cls.SIZE is not None:
+            with g.block(f"if _n != {whole + cls.SIZE}:"):
+                g.emit("raise ValueError  # truncated or trailing: the careful path explains")
     names = {f.name: f"v_{f.name}" for f in infos}
     g.scope = {}  # the earlier fields, for references, conditions and raw constructs
-    for run in _runs(infos):
-        if isinstance(run[0].field, Scalar):
-            st = run_struct(run)
-            targets = ", ".join(names[f.name] for f in run)
-            g.emit(f"{targets}, = {g.const(st.unpack_from, 'up')}(buf, off)")
-            g.emit(f"off += {st.size}")
-            for f in run:
-                post = f.field.post  # type: ignore[attr-defined]
-                if post is not None:
-                    v = names[f.name]
-                    g.emit(f"{v} = {g.const(post, 'post')}({v})")
-        else:
-            run[0].field.gen_read(g, names[run[0].name])
-        g.scope.update((f.name, names[f.name]) for f in run)
+    # One struct per run of fixed-width values: scalars, fixed-size bytes, the items
+    # of fixed-length scalar arrays, and the length prefix that ends a run.
+    run: list[tuple[str, int, str | None, str]] = []  # (code, size, byte order, target)
+    after: list[str] = []  # lines once the run is unpacked (post conversions, lists)
+
+    def flush() -> None:
+        nonlocal static
+        if run:
+            endian = next((e for _, _, e, _ in run if e is not None), ">")
+            st = struct.Struct(endian + "".join(code for code, _, _, _ in run))
+            targets = ", ".join(t for _, _, _, t in run)
+            at = "off" if static is None else str(static)
+            g.emit(f"{targets}, = {g.const(st.unpack_from, 'up')}(buf, {at})")
+            if static is None:
+                g.emit(f"off += {st.size}")
+            else:
+                static += st.size
+        for line in after:
+            g.emit(line)
+        run.clear()
+        after.clear()
+
+    def add(f: Any, target: str) -> None:
+        """Scalar ``f`` into the run (a new run if its byte order differs)."""
+        endian = f.endian if f.size > 1 else None
+        if endian is not None and any(e not in (None, endian) for _, _, e, _ in run):
+            flush()
+        run.append((f.fmt, f.size, endian, target))
+
+    for i, info in enumerate(infos):
+        if i:  # earlier fields are in scope; a run is read before any later field's code
+            g.scope[infos[i - 1].name] = names[infos[i - 1].name]
+        fld: Any = info.field
+        target = names[info.name]
+        t = type(fld)
+        if isinstance(fld, Scalar):
+            add(fld, target)
+            if fld.post is not None:
+                after.append(f"{target} = {fld.post_expr(g, target)}")
+            continue
+        if t is FixedBytes:
+            run.append((f"{fld.size}s", fld.size, None, target))
+            continue
+        item = getattr(fld, "item", None)
+        if t is Array and fld.length is not None and type(item) in (Int, Float):
+            if fld.length <= 32:
+                xs = [g.tmp("a") for _ in range(fld.length)]
+                for x in xs:
+                    add(item, x)
+                after.append(f"{target} = [{', '.join(xs)}]")
+                continue
+        prefix = _foldable_prefix(fld)
+        if prefix is not None and run:
+            n = g.tmp("n")
+            add(prefix, n)
+            flush()
+            if static is not None:
+                g.emit(f"off = {static}")
+                static = None
+            if t is Array:
+                fld._gen_read_n(g, target, n)
+            else:
+                fld._gen_body_read(g, target, n)
+            continue
+        flush()
+        if static is not None:
+            g.emit(f"off = {static}")
+            static = None
+        fld.gen_read(g, target)
+    flush()
+    if whole is not None and cls.SIZE is None:
+        end = "off" if static is None else str(static)
+        with g.block(f"if {end} != _n:"):
+            g.emit("raise ValueError  # trailing bytes: the careful path reports them")
+    if static is not None and whole is None:  # pragma: no cover - static only when whole
+        g.emit(f"off = {static}")
     g.emit(f"o = {g.const(object.__new__, 'new')}({g.const(cls, 'cls')})")
     for f in infos:
         g.emit(f"o.{f.name} = {names[f.name]}")
-    g.emit("return o, off")
-    return g.build("def fast_read(buf, off):", "fast_read", f"<wirekit {cls.__name__} read>")
+    g.emit("return o, off" if whole is None else "return o")
+    return g.build(header, name, where)
+
+
+def _foldable_prefix(field: Any) -> Any:
+    """The unsigned integer prefix of a ``Bytes``/``String``/``Array`` (exact types, no
+    null marker) that a fast reader may read with the run before it; else ``None``."""
+    if type(field) not in (Bytes, String, Array) or getattr(field, "null", None) is not None:
+        return None
+    count = getattr(field, "count", None)
+    if type(count) is not PrefixCount or type(count.field) is not Int or count.field.signed:
+        return None
+    return count.field
+
+
+def tagged_decoder(cls: Any, tag_width: int, max_items: int) -> Any:
+    """A function ``buf -> message`` for a whole tagged message (the tag already
+    dispatched on): fields from ``tag_width`` to the end; raises anything otherwise."""
+    return _make_fast_read(cls, cls._wk_fields, whole=tag_width, max_items=max_items)
 
 
 def _tag_folds(tag_size: int, run: list[FieldInfo]) -> bool:

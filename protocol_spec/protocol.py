@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from ._engine import DEFAULT_MAX_ITEMS
 from .errors import EncodeError, SchemaError, TruncatedError, UnknownTagError
-from .message import Message, as_buffer, body_encoder, tagged_encoder
+from .message import Message, as_buffer, body_encoder, tagged_decoder, tagged_encoder
 
 __all__ = ["Protocol"]
 
@@ -72,14 +72,16 @@ class Protocol:
         #: the tag is the high ``tag_bits`` bits of the body's first byte, if set
         self.tag_bits = tag_bits
         self._shift = 0 if tag_bits is None else 8 - tag_bits
-        #: array items one decoded message may hold, nested arrays counted
-        self.max_items = max_items
+        self._max_items = max_items
         self._tag_struct = struct.Struct({0: ">0s", 1: ">B", 2: ">H"}[tag_width])
         self._by_tag: dict[int, type[Message]] = {}
         self._by_name: dict[str, type[Message]] = {}
         self._encoders: dict[type[Message], Any] = {}
         self._readers: dict[int, Any] = {}
         self._only: Any = None  # the fast reader of an untagged protocol's message
+        #: first byte -> ``buf -> message`` (the fast path of decode)
+        self._decoders: dict[int, Any] = {}
+        self._by_hi: dict[int, dict[int, Any]] = {}
         for cls in messages:
             self.register(cls)
 
@@ -133,6 +135,20 @@ class Protocol:
         self._readers[tag] = cls._wk_fast_read
         if untagged:
             self._only = cls._wk_fast_read
+        decoder = tagged_decoder(cls, self.tag_width, self._max_items)
+        if self.tag_width == 2:  # the first byte picks a table, the second the decoder
+            hi, lo = divmod(tag, 256)
+            if hi not in self._by_hi:
+                self._by_hi[hi] = {}
+                self._decoders[hi] = _second_byte(self._by_hi[hi])
+            self._by_hi[hi][lo] = decoder
+        elif self.tag_width == 1:
+            self._decoders[tag] = decoder
+        else:  # untagged, or the tag in the first byte's high bits: every first byte it takes
+            shift = self._shift if self.tag_bits is not None else 8
+            for first in range(256):
+                if first >> shift == (tag if self.tag_bits is not None else 0):
+                    self._decoders[first] = decoder
         return cls
 
     def tag_text(self, tag: int) -> str:
@@ -159,6 +175,12 @@ class Protocol:
         else:
             cls = self._by_tag.get(int.from_bytes(buf[:tw], "big"))
         return None if cls is None else (cls, tw)
+
+    @property
+    def max_items(self) -> int:
+        """Array items one decoded message may hold, nested arrays counted (set at
+        construction: the generated decoders hold it)."""
+        return self._max_items
 
     @property
     def messages(self) -> tuple[type[Message], ...]:
@@ -218,20 +240,8 @@ class Protocol:
         bytes-like object is a programming error: a plain ``TypeError``.
         """
         buf = data if type(data) is bytes else as_buffer(data, "Protocol.decode")
-        if len(buf) > self.max_items:  # the fast path does not count items
-            return self._careful_decode(buf)
-        try:
-            tw = self.tag_width
-            if tw == 1:
-                obj, off = self._readers[buf[0]](buf, 1)
-            elif tw == 2:
-                obj, off = self._readers[(buf[0] << 8) | buf[1]](buf, 2)
-            elif self.tag_bits is not None:
-                obj, off = self._readers[buf[0] >> self._shift](buf, 0)
-            else:
-                obj, off = self._only(buf, 0)
-            if off == len(buf):
-                return obj
+        try:  # the fast decoders refuse input longer than max_items (they count no items)
+            return self._decoders[buf[0]](buf)
         except Exception:  # fast path bailed: the careful path names the problem
             pass
         return self._careful_decode(buf)
@@ -310,6 +320,15 @@ class Protocol:
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_json_dict(), indent=indent)
+
+
+def _second_byte(table: dict[int, Any]) -> Any:
+    """The decoder of a u16 tag's second byte, for the messages sharing its first."""
+
+    def decode(buf: bytes) -> Message:
+        return table[buf[1]](buf)
+
+    return decode
 
 
 def describe_message(cls: type[Message], tag_width: int = 0) -> list[dict[str, Any]]:

@@ -13,9 +13,17 @@ def fast_path_refuses(target: Protocol | type[Message], data: bytes) -> bool:
     """True when the generated fast path would hand ``data`` to the careful path.
 
     The fast path may fail on anything (any exception) or stop short of the
-    end; it must never return a message that covers all of ``data``.
+    end; it must never return a message that covers all of ``data``.  For a
+    protocol both fast readers are asked: the tagged whole-message decoder and
+    the message's reader.
     """
     if isinstance(target, Protocol):
+        try:  # the whole-message decoder Protocol.decode uses
+            target._decoders[data[0]](data)
+        except Exception:
+            pass
+        else:
+            return False
         found = target._dispatch(data)
         if found is None:
             return True
