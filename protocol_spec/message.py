@@ -821,7 +821,8 @@ def _make_encoder(cls: Any, infos: tuple[FieldInfo, ...], lead: Any = None) -> A
     if all(_pieces.supported(f.field) for f in infos):
         pieces = [] if lead is None else [lead]
         for f in infos:
-            pieces += _pieces.field_pieces(g, f.field, g.scope[f.name])
+            pieces += _pieces.field_pieces(g, f.field, g.exprs[f.name])
+            g.scope[f.name] = g.exprs[f.name]
         g.emit(f"return {_pieces.join(g, pieces)}")
     else:
         g = Gen()

@@ -146,9 +146,9 @@ class Protocol:
             self._decoders[tag] = decoder
         else:  # untagged, or the tag in the first byte's high bits: every first byte it takes
             shift = self._shift if self.tag_bits is not None else 8
-            for first in range(256):
-                if first >> shift == (tag if self.tag_bits is not None else 0):
-                    self._decoders[first] = decoder
+            for byte in range(256):
+                if byte >> shift == (tag if self.tag_bits is not None else 0):
+                    self._decoders[byte] = decoder
         return cls
 
     def tag_text(self, tag: int) -> str:
