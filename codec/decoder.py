@@ -184,6 +184,8 @@ class StreamDecoder:
         "_outq",
         "_search_at",
         "_plain",
+        "_fast",
+        "_layout",
     )
 
     def __init__(
@@ -224,6 +226,8 @@ class StreamDecoder:
         self._outq: deque = deque()  # pull mode: events not yet handed out
         self._search_at = 0
         self._plain = False
+        self._fast: Any = None
+        self._layout = (0, 0, 0)
         self._sync_framer()
         if not synced:
             self._steps.to_last()
@@ -321,43 +325,33 @@ class StreamDecoder:
             return out
         if not data:
             return out
-        if self._plain:
+        scan = self._fast
+        if scan is not None:
             # The hot path (no framing sequence step to count, no pull mode): scan,
             # hand out one run, buffer the rest.  _scan is pure, so on a framing
             # error the general path below simply starts this chunk again.
-            framer = self.framer
             buf = self._buf
             base = buf.offset
             bodies: list = []
             extra: list = []
             try:
-                end, need = framer._scan(
+                end, need = scan(
                     data, data if self.copy else memoryview(data), 0, base, bodies, extra
                 )
             except FramingError:
                 pass
             else:
                 if bodies:
-                    run = new_run(
-                        Frames,
-                        (
-                            bodies,
-                            base,
-                            base + end,
-                            framer._kind,
-                            framer._head,
-                            framer._tail,
-                            extra,
-                            [],  # Frame items, computed on demand
-                        ),
-                    )
+                    kind, head, tail = self._layout
+                    # Frames(...) in one C call; the last item caches Frame items
+                    run = new_run(Frames, (bodies, base, base + end, kind, head, tail, extra, []))
                     if self.protocol is None:
                         out.append(run)
                     else:
                         self._decode(run, out, None)
                 buf.offset = base + end
                 if end < len(data):
-                    held += memoryview(data)[end:]
+                    held += data[end:]  # a small tail: a slice beats a view
                 self._need = need
                 return out
         self._frame(data, out, 0)
@@ -516,6 +510,9 @@ class StreamDecoder:
         self._need = 0
         # nothing to count or check per frame: feed's hot path applies
         self._plain = steps.left is None and steps.until is None and steps.if_first is None
+        framer = self.framer
+        self._fast = framer._scanner() if self._plain else None
+        self._layout = (framer._kind, framer._head, framer._tail)
 
     def _frame(self, chunk: bytes, out: list, pos: int) -> None:
         """Frame ``chunk[pos:]`` (the buffer is empty and ``buf.offset`` is the

@@ -232,6 +232,11 @@ class Framer(abc.ABC):
             pos += total
         return pos, 1
 
+    def _scanner(self) -> Any:
+        """The scan function for the decoder's hot path: :meth:`_scan`, or a faster
+        equivalent a framer builds once (same arguments, same results)."""
+        return self._scan
+
     def _wait(self, buf: bytearray, need: int, base: int) -> int:
         """``buf`` (an incomplete frame, starting at absolute ``base``) just grew.
         Return ``-1`` if a scan can make progress, else the updated ``need``; may raise

@@ -67,6 +67,7 @@ class LengthPrefixed(FixedLayout):
         "_max_value",
         "_kind",
         "_head",
+        "_plain",
     )
     _repr_fields = ("width", "byteorder", "header", "includes_prefix", "adjustment", "max_frame")
 
@@ -101,6 +102,8 @@ class LengthPrefixed(FixedLayout):
         self._hsize = header + width
         self._head = self._hsize
         self._kind = LAYOUT_HEADERS if header else LAYOUT_FIXED
+        # the common layout's scan as a closure (see _scanner)
+        self._plain = self._plain_scan() if header == 0 and self._delta == 0 else None
         self._max_value = (1 << (8 * width)) - 1
         # Refuse layouts that can never frame anything: every body size negative, or
         # every body larger than max_frame.
@@ -143,6 +146,39 @@ class LengthPrefixed(FixedLayout):
         if size < 0:
             raise self._error(data, pos, 0, value, size)
         return Measure(self.header, self.width, size)
+
+    def _plain_scan(self) -> Any:
+        """The scan of the common layout (no header, no adjustment: DNS, u32 BE, ...)
+        as a closure over its numbers: no attribute look-ups per call (measured: a
+        sixth of the per-chunk cost of deframing 1,460-byte chunks)."""
+        unpack = self._unpack
+        maxf = self.max_frame
+        hsize = self._hsize
+        refuse = self._refuse
+
+        def scan(
+            data: bytes, src: Any, pos: int, base: int, bodies: list, extra: list
+        ) -> tuple[int, int]:
+            n = len(data)
+            append = bodies.append
+            while n - pos >= hsize:
+                (size,) = unpack(data, pos)
+                if size > maxf:
+                    return refuse(data, pos, base, size, size)
+                start = pos + hsize
+                end = start + size
+                if end > n:
+                    return pos, hsize + size
+                append(src[start:end])
+                pos = end
+            return pos, hsize
+
+        return scan
+
+    def _scanner(self) -> Any:
+        if self._plain is not None and type(self)._scan is LengthPrefixed._scan:
+            return self._plain
+        return self._scan
 
     def _scan(
         self, data: bytes, src: Any, pos: int, base: int, bodies: list, extra: list
