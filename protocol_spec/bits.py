@@ -8,7 +8,7 @@ from typing import Any
 
 import construct
 
-from ._engine import Reader
+from ._engine import Gen, Reader
 from .errors import BadEnumValueError, EncodeError, MissingFieldError, SchemaError
 from .fields import Int, Scalar, _type_label
 
@@ -123,8 +123,50 @@ class Bits(Scalar):
         self.value_cls: type[BitValues] = type("BitValues", (BitValues,), ns)
         self.py_type = self.value_cls
         self._setup(self.base.fmt, self.base.endian)
-        self.post = self._from_raw
-        self.pre = self._to_raw
+        # the fast path's converters: generated straight-line code, refusing (raising
+        # anything) at least what the careful _from_raw / to_raw refuse
+        self.post = self._gen_from_raw()
+        self.pre = self._gen_to_raw()
+
+    def _gen_from_raw(self) -> Any:
+        g = Gen()
+        g.emit(f"o = {g.const(object.__new__, 'new')}({g.const(self.value_cls, 'VC')})")
+        for name, width, shift, kind in self.parts:
+            bits = (
+                f"(raw >> {shift}) & {(1 << width) - 1}" if shift else f"raw & {(1 << width) - 1}"
+            )
+            if kind is bool:
+                g.emit(f"o.{name} = ({bits}) == 1")
+            elif kind is int:
+                g.emit(f"o.{name} = {bits}")
+            else:  # KeyError for an undefined value: the careful path names it
+                g.emit(f"o.{name} = {g.const(kind._value2member_map_, 'members')}[{bits}]")
+        g.emit("return o")
+        return g.build("def from_raw(raw):", "from_raw", "<wirekit Bits from_raw>")
+
+    def _gen_to_raw(self) -> Any:
+        g = Gen()
+        g.emit(f"if v.__class__ is not {g.const(self.value_cls, 'VC')}:")
+        g.emit("    raise TypeError")
+        g.emit("r = 0")
+        for name, width, shift, kind in self.parts:
+            g.emit(f"a = v.{name}")
+            if kind is bool:
+                g.emit("if a is True:")
+                g.emit(f"    r |= {1 << shift}")
+                g.emit("elif a is not False:")
+                g.emit("    raise TypeError")
+                continue
+            if kind is int:
+                g.emit(f"if a.__class__ is not int or a < 0 or a > {(1 << width) - 1}:")
+                g.emit("    raise ValueError")
+                g.emit(f"r |= a << {shift}" if shift else "r |= a")
+            else:
+                g.emit(f"if a.__class__ is not {g.const(kind, 'E')}:")
+                g.emit("    raise TypeError")
+                g.emit(f"r |= a._value_ << {shift}" if shift else "r |= a._value_")
+        g.emit("return r")
+        return g.build("def to_raw(v):", "to_raw", "<wirekit Bits to_raw>")
 
     def __call__(self, **values: Any) -> BitValues:
         """A value of this field: ``FLAGS(qr=1, opcode=Opcode.QUERY)``."""

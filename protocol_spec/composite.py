@@ -190,6 +190,14 @@ class Array(Field):
             raise EncodeError(f"expected a list, got {_type_label(value)} {value!r:.40}", path=path)
         return len(value)
 
+    def gen_length(self, g: Gen, expr: str) -> str:
+        """Fast path of :meth:`length_of`: a variable holding it (raises on non-lists)."""
+        n = g.tmp("n")
+        with g.block(f"if {expr}.__class__ is not list:"):
+            g.emit("raise TypeError")
+        g.emit(f"{n} = len({expr})")
+        return n
+
     def write(self, value: Any, out: bytearray, path: str) -> None:
         if value is None and self.null is not None and self.count is not None:
             self.count.write(None, out, path)

@@ -6,7 +6,7 @@ from typing import Any
 
 import construct
 
-from ._engine import Reader
+from ._engine import Gen, Reader
 from .errors import BadValueError, EncodeError, TruncatedError
 from .fields import Field, _type_label
 
@@ -157,11 +157,74 @@ class DnsName(Field):
     def write(self, value: Any, out: bytearray, path: str) -> None:
         out += self._wire(value, path)
 
-    def fast_write(self, value: Any, out: bytearray) -> None:
-        out += self._wire(value, "")
+    # fast path: a plain loop without error texts, and encoded names memoised (names
+    # repeat in DNS traffic; bounded so that a peer cannot grow it forever)
+    def fast_read(self, buf: bytes, off: int) -> tuple[Any, int]:
+        return _fast_name(buf, off)
+
+    def gen_read(self, g: Gen, target: str) -> None:
+        g.emit(f"{target}, off = {g.const(_fast_name, 'name')}(buf, off)")
+
+    def gen_write(self, g: Gen, expr: str) -> None:
+        t = g.tmp()
+        g.emit(f"{t} = {expr}")
+        with g.block(f"if {t}.__class__ is not str:"):
+            g.emit("raise TypeError")
+        w = g.tmp("w")
+        g.emit(f"{w} = {g.const(_WIRE_CACHE, 'names')}.get({t})")
+        with g.block(f"if {w} is None:"):
+            g.emit(f"{w} = {g.const(_cached_wire, 'wire')}({g.const(self, 'field')}, {t})")
+        g.emit(f"out += {w}")
 
     def to_construct(self) -> construct.Construct:
         return _DnsNameConstruct(self)
+
+
+_WIRE_CACHE: dict[str, bytes] = {}
+
+
+def _cached_wire(field: DnsName, value: str) -> bytes:
+    wire = field._wire(value, "")
+    if len(_WIRE_CACHE) < 4096:
+        _WIRE_CACHE[value] = wire
+    return wire
+
+
+def _fast_name(buf: bytes, off: int) -> tuple[str, int]:
+    """The careful read's result for valid names; raises (anything) on the rest."""
+    end = -1
+    hops = 0
+    parts = []
+    while True:
+        n = buf[off]
+        if n == 0:
+            off += 1
+            break
+        if n >= 0xC0:
+            target = ((n & 0x3F) << 8) | buf[off + 1]
+            if target >= off:
+                raise ValueError
+            if end < 0:
+                end = off + 2
+            hops += 1
+            if hops > 127:  # a loop, or a chain the careful path may still accept
+                raise ValueError
+            off = target
+            continue
+        if n > 63:
+            raise ValueError
+        e = off + 1 + n
+        if e > len(buf):
+            raise IndexError
+        parts.append(buf[off + 1 : e])
+        off = e
+    name = b".".join(parts)
+    if len(name) + 2 > MAX_NAME:
+        raise ValueError
+    text = name.decode("ascii")
+    if parts and text.count(".") != len(parts) - 1:
+        raise ValueError  # a label holding a dot
+    return text, off if end < 0 else end
 
 
 class _DnsNameConstruct(construct.Construct):

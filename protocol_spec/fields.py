@@ -801,6 +801,17 @@ class Bytes(Field):
         """The length written for ``value`` (what a referenced field is derived from)."""
         return len(self._data(value, path))
 
+    def gen_length(self, g: Gen, expr: str) -> str:
+        """Fast path of :meth:`length_of`: a variable holding it (raises on bad values)."""
+        n = g.tmp("n")
+        if self._body == "string":
+            g.emit(f"{n} = len({g.const(str.encode, 'senc')}({expr}, 'utf-8'))")
+        else:
+            with g.block(f"if {expr}.__class__ is not bytes:"):
+                g.emit("raise TypeError")
+            g.emit(f"{n} = len({expr})")
+        return n
+
     def write(self, value: Any, out: bytearray, path: str) -> None:
         if value is None and self.null is not None:
             assert self.count is not None

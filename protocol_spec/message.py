@@ -679,9 +679,23 @@ def _emit_derived(g: Gen, infos: tuple[FieldInfo, ...]) -> None:
         return
     for name, ref in derived.items():
         info = next(f for f in infos if f.name == name)
-        fn = g.const(_deriver(info, ref), "derive")
-        g.emit(f"d_{name} = {fn}(o)")
-        g.exprs[name] = f"d_{name}"
+        d = f"d_{name}"
+        g.exprs[name] = d
+        gen_length = getattr(ref.field, "gen_length", None)
+        if gen_length is None:
+            g.emit(f"{d} = {g.const(_deriver(info, ref), 'derive')}(o)")
+            continue
+        # inline: the data's length (type-checked), then the given count must be None
+        # or exactly that int; anything else sends it to the careful path
+        n = gen_length(g, f"o.{ref.name}")
+        hi = getattr(info.field, "hi", (1 << 64) - 1)
+        v = g.tmp("v")
+        g.emit(f"{v} = o.{name}")
+        with g.block(
+            f"if {n} > {hi} or not ({v} is None or ({v}.__class__ is int and {v} == {n})):"
+        ):
+            g.emit("raise ValueError")
+        g.emit(f"{d} = {n}")
 
 
 def _scalar_arg(g: Gen, f: FieldInfo) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wirekit.protocol_spec import (
     Array,
@@ -18,6 +20,7 @@ from wirekit.protocol_spec import (
 
 from .checks import assert_decode_error
 from .strategies import assert_roundtrip
+from .test_fuzz import check_decode
 
 
 class Names(Message):
@@ -151,3 +154,18 @@ def test_encode_refusals(value, words):
     with pytest.raises(EncodeError) as info:
         Question(qname=value, qtype=1, qclass=1).encode()
     assert info.value.path == "Question.qname" and words in str(info.value)
+
+
+_PIECES = st.one_of(
+    st.binary(min_size=1, max_size=6).map(lambda b: bytes([len(b)]) + b),  # a label
+    st.integers(0, 40).map(lambda t: bytes([0xC0, t])),  # a pointer, often backward
+    st.sampled_from([b"\x00", b"\x40", b"\x3f", b"a.b", b"\xc0"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(_PIECES, max_size=12))
+def test_fast_and_careful_names_agree(pieces):
+    # names built from labels and pointers: loops, forward pointers, cuts, odd bytes
+    body = bytes(19) + b"\x03" + b"".join(pieces)
+    check_decode(NAMES, body)
