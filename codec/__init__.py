@@ -28,9 +28,17 @@ Events: :class:`Frames` (runs of :class:`Frame`), :class:`Messages` (runs of
 :class:`Resynced`; pull-mode sentinels :data:`NEED_DATA`, :data:`EOF`.  Errors:
 :class:`FramingError` and its subclasses (all ``DecodeError``); the connection's own failures are
 :class:`TransportError` and its subclasses (``transport_errors``).
+
+One thread, many sockets: :class:`SelectServer` and :class:`SelectClient` over an
+:class:`EventLoop` (``selectors`` or plain ``select.select``), a :class:`Handler` per
+server or client, a :class:`Connection` per socket (its own :class:`Wire`: decoder +
+encoder), every close told with a :class:`CloseReason`.  asyncio:
+:mod:`wirekit.codec.aio` (``start_server``/``open_connection``, ``async for``) and
+:mod:`wirekit.codec.aio_callbacks` (the same :class:`Handler` on asyncio).
 """
 
 from .ascii_length import AsciiLength
+from .connection import CloseReason, Conn, Connection, Handler
 from .decoder import StreamDecoder
 from .delimited import Delimited
 from .encoder import Encoder
@@ -43,6 +51,7 @@ from .errors import (
     TruncatedStream,
     UnknownFrameType,
 )
+from .eventloop import DescriptorLimitError, EventLoop
 from .events import (
     EOF,
     NEED_DATA,
@@ -62,6 +71,7 @@ from .inbox import Inbox
 from .length_prefixed import LengthPrefixed
 from .messages import MessageDecoder, MessageEncoder
 from .parse import FramingSyntaxError, framing_text, parse_framing
+from .select_server import SelectClient, SelectServer
 from .shutdown import ShutdownTerminated
 from .sockopts import KeepAlive
 from .transport_errors import (
@@ -75,6 +85,7 @@ from .transport_errors import (
 )
 from .type_length import TypeLength
 from .varint import VarintLength
+from .wire import Wire
 
 __all__ = [
     # framers
@@ -126,4 +137,14 @@ __all__ = [
     "TransportTimeout",
     "TLSError",
     "PlaintextBeforeTLS",
+    # one thread, many sockets (asyncio: wirekit.codec.aio, wirekit.codec.aio_callbacks)
+    "EventLoop",
+    "DescriptorLimitError",
+    "SelectServer",
+    "SelectClient",
+    "Handler",
+    "Conn",
+    "Connection",
+    "CloseReason",
+    "Wire",
 ]
