@@ -41,6 +41,7 @@ BENCH_MODULES = (
     "wirekit.tools.bench.bigframe",
     "wirekit.tools.bench.messages",
     "wirekit.tools.bench.capture",
+    "wirekit.tools.bench.select_echo",
 )
 
 

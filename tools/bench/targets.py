@@ -26,6 +26,10 @@ TARGETS = MappingProxyType(
         "capture.tshark.raw": 1.5,  # --raw --json: frames as JSON Lines
         "capture.tshark.dns": 1.0,  # --spec dns --json: every message decoded
         "capture.rss": 1.0,  # 200 MB / peak RSS (>= 1: under 200 MB)
+        # issue 11: one echo server, 100 clients pipelining small messages
+        "select.framed": 0.6,  # SelectServer echoing frames vs hand selectors + struct
+        "asyncio.protocol": 0.8,  # the asyncio adapter vs a hand asyncio.Protocol
+        "asyncio.streams": 1.0,  # ... and ahead of a readexactly + write server
     }
 )
 
