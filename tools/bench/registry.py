@@ -40,6 +40,7 @@ BENCH_MODULES = (
     "wirekit.tools.bench.deframe",
     "wirekit.tools.bench.bigframe",
     "wirekit.tools.bench.messages",
+    "wirekit.tools.bench.errors",
     "wirekit.tools.bench.capture",
     "wirekit.tools.bench.select_echo",
 )
