@@ -33,6 +33,7 @@ import construct
 
 from . import _pieces
 from ._engine import DEFAULT_MAX_ITEMS, Gen, Reader
+from .bits import BitValues
 from .composite import Array, Optional, as_field
 from .errors import EncodeError, MissingFieldError, SchemaError, TrailingBytesError
 from .fields import Bool, Bytes, Field, FixedBytes, Float, Int, Scalar, String, VarUInt
@@ -450,8 +451,9 @@ def _make_init(cls: Any, infos: tuple[FieldInfo, ...]) -> Any:
                 g.emit(
                     f"raise {err}('required field not given', path={cls.__name__ + '.' + f.name!r})"
                 )
-            elif isinstance(f.default, (list, dict, set, bytearray, Message)):
-                # deep: a nested message or a list of lists must not be shared either
+            elif isinstance(f.default, (list, dict, set, bytearray, Message, BitValues)):
+                # deep: a nested message, a list of lists or a bit field's value object
+                # (its sub-fields are assignable) must not be shared either
                 g.emit(f"{f.name} = {g.const(copy.deepcopy, 'copy')}({g.const(f.default, 'd')})")
             else:
                 g.emit(f"{f.name} = {g.const(f.default, 'd')}")

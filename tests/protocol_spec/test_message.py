@@ -13,6 +13,7 @@ import pytest
 from wirekit.protocol_spec import (
     MISSING,
     Array,
+    Bits,
     EncodeError,
     Message,
     MissingFieldError,
@@ -452,3 +453,18 @@ def test_copy_and_pickle():
         for clone in (copy.copy(msg), copy.deepcopy(msg), pickle.loads(pickle.dumps(msg))):
             assert clone == msg and clone is not msg
             assert EXAMPLE.encode(clone) == EXAMPLE.encode(msg)
+
+
+_FLAGS = Bits(u8, a=4, b=4)  # module level: annotations are evaluated in the module
+
+
+class WithBits(Message, tag=1):
+    f: _FLAGS = _FLAGS(a=1)
+
+
+def test_a_bits_default_is_not_shared_between_messages():
+    flags = _FLAGS
+    one, two = WithBits(), WithBits()
+    one.f.b = 7  # a BitValues' sub-fields are assignable: each message needs its own
+    assert two.f == flags(a=1) and WithBits().f == flags(a=1)
+    assert one.f == flags(a=1, b=7)
