@@ -16,6 +16,7 @@ __all__ = ["BUILTIN_SPECS", "builtin_spec"]
 BUILTIN_SPECS: dict[str, str] = {
     "example": "wirekit.protocol_spec.example:EXAMPLE_SPEC",
     "postgres": "wirekit.protocol_spec.specs.postgres:POSTGRES",
+    "dns": "wirekit.protocol_spec.specs.dns:DNS",
     "mqtt": "wirekit.protocol_spec.specs.mqtt:MQTT",
     "kafka": "wirekit.protocol_spec.specs.kafka:KAFKA",
 }
