@@ -52,13 +52,17 @@ class Encoder:
     ) -> bytes:
         """Frame many bodies into one buffer (one ``sendall`` instead of many);
         ``headers`` gives each body's header bytes for framers that have them."""
-        encode = self.framer.encode
         if headers is None:
-            parts = [encode(body) for body in bodies]
+            bodies = list(bodies)
+            n = len(bodies)
+            out = self.framer.encode_run(bodies)
+            self._check_count(n)
         else:
+            encode = self.framer.encode
             parts = [encode(b, h) for b, h in zip(bodies, headers, strict=True)]
-        self._check_count(len(parts))
-        out = b"".join(parts)
+            n = len(parts)
+            self._check_count(n)
+            out = b"".join(parts)
         self.offset += len(out)
-        self._count += len(parts)
+        self._count += n
         return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 from array import array
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wirekit.codec import (
     AsciiLength,
@@ -148,3 +150,43 @@ def test_exact_size_framers_share_the_body_and_header_checks_only():
     with pytest.raises(EncodeError, match="^body of 4 bytes exceeds max_frame 3$"):
         lp.encode(b"abcd", b"hh")
     assert lp.encode(b"a", memoryview(array("B", b"hh"))) == b"hh\x01a"
+
+
+RUN_FRAMERS = [
+    LengthPrefixed(width=2),
+    LengthPrefixed(width=4, includes_prefix=True),
+    LengthPrefixed(width=1, max_frame=100),
+    VarintLength(),
+    Delimited(b"\r\n"),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    framer=st.sampled_from(RUN_FRAMERS),
+    bodies=st.lists(st.binary(max_size=300).filter(lambda b: b"\r\n" not in b), max_size=20),
+)
+def test_encode_run_is_encode_of_each_body(framer, bodies) -> None:
+    # Framer.encode_run (LengthPrefixed: one loop) == encode of each body, errors too
+    try:
+        expected = b"".join(framer.encode(b) for b in bodies)
+    except EncodeError as exc:
+        with pytest.raises(EncodeError) as info:
+            framer.encode_run(bodies)
+        assert str(info.value) == str(exc)
+        return
+    assert framer.encode_run(bodies) == expected
+    assert framer.encode_run([bytearray(b) for b in bodies]) == expected
+    assert Encoder(framer).encode_many(bodies) == expected
+
+
+def test_the_first_refused_body_gives_encodes_error() -> None:
+    framer = LengthPrefixed(width=1, max_frame=100)
+    with pytest.raises(EncodeError, match="exceeds max_frame 100"):
+        framer.encode_run([b"ok", b"x" * 101, b"y" * 300])
+    with pytest.raises(TypeError, match="bytes-like"):
+        framer.encode_run([b"ok", "text"])
+    enc = Encoder(framer)
+    with pytest.raises(EncodeError):
+        enc.encode_many([b"a", b"x" * 101])
+    assert enc.offset == 0  # nothing produced
