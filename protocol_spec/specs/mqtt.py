@@ -8,9 +8,10 @@ frame header, passed to the protocol with the rest).  Strings are UTF-8 with a
 two-byte length (``String(u16)``); binary data (will message, password) is
 ``Bytes(u16)``.
 
-One registry serves both directions: a client sends CONNECT, PUBLISH, PUBACK,
-SUBSCRIBE, PINGREQ, DISCONNECT; a server sends CONNACK, PUBLISH, PUBACK, SUBACK,
-PINGRESP.
+One registry serves both directions (all fourteen packet types): a client sends
+CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT; a server sends CONNACK,
+SUBACK, UNSUBACK, PINGRESP; both send PUBLISH and its acknowledgements (PUBACK
+for QoS 1; PUBREC, PUBREL, PUBCOMP for QoS 2).
 """
 
 from __future__ import annotations
@@ -41,9 +42,14 @@ __all__ = [
     "Connack",
     "Publish",
     "Puback",
+    "Pubrec",
+    "Pubrel",
+    "Pubcomp",
     "Subscription",
     "Subscribe",
     "Suback",
+    "Unsubscribe",
+    "Unsuback",
     "Pingreq",
     "Pingresp",
     "Disconnect",
@@ -131,6 +137,27 @@ class Puback(Message, tag=4):
     packet_id: u16
 
 
+class Pubrec(Message, tag=5):
+    """PUBREC: publish received, QoS 2 part 1 (section 3.5)."""
+
+    fixed: RESERVED = RESERVED()
+    packet_id: u16
+
+
+class Pubrel(Message, tag=6):
+    """PUBREL: publish release, QoS 2 part 2 (section 3.6); bits 3-0 of byte 1 are 0010."""
+
+    fixed: RESERVED = RESERVED(reserved=2)
+    packet_id: u16
+
+
+class Pubcomp(Message, tag=7):
+    """PUBCOMP: publish complete, QoS 2 part 3 (section 3.7)."""
+
+    fixed: RESERVED = RESERVED()
+    packet_id: u16
+
+
 class Subscription(Message):
     """One topic filter of a SUBSCRIBE and its requested QoS."""
 
@@ -154,6 +181,21 @@ class Suback(Message, tag=9):
     return_codes: Array(Enum(SubackReturnCode, u8), rest=True)
 
 
+class Unsubscribe(Message, tag=10):
+    """UNSUBSCRIBE: unsubscribe from topics (section 3.10); bits 3-0 of byte 1 are 0010."""
+
+    fixed: RESERVED = RESERVED(reserved=2)
+    packet_id: u16
+    topic_filters: Array(String(u16), rest=True)
+
+
+class Unsuback(Message, tag=11):
+    """UNSUBACK: unsubscribe acknowledgement (section 3.11)."""
+
+    fixed: RESERVED = RESERVED()
+    packet_id: u16
+
+
 class Pingreq(Message, tag=12):
     """PINGREQ: PING request (section 3.12)."""
 
@@ -174,7 +216,22 @@ class Disconnect(Message, tag=14):
 
 MQTT_PROTOCOL = Protocol(
     "mqtt",
-    [Connect, Connack, Publish, Puback, Subscribe, Suback, Pingreq, Pingresp, Disconnect],
+    [
+        Connect,
+        Connack,
+        Publish,
+        Puback,
+        Pubrec,
+        Pubrel,
+        Pubcomp,
+        Subscribe,
+        Suback,
+        Unsubscribe,
+        Unsuback,
+        Pingreq,
+        Pingresp,
+        Disconnect,
+    ],
     tag_bits=4,
 )
 

@@ -32,11 +32,16 @@ from wirekit.protocol_spec.specs.mqtt import (
     Pingreq,
     Pingresp,
     Puback,
+    Pubcomp,
+    Pubrec,
+    Pubrel,
     Publish,
     Suback,
     SubackReturnCode,
     Subscribe,
     Subscription,
+    Unsuback,
+    Unsubscribe,
 )
 
 
@@ -169,6 +174,16 @@ CASES = [
             ],
         ),
     ),
+    # QoS 2 flow for packet identifier 10: PUBREC, PUBREL (flags 0010), PUBCOMP
+    (bytes.fromhex("50 02 00 0a"), Pubrec(packet_id=10)),
+    (bytes.fromhex("62 02 00 0a"), Pubrel(packet_id=10)),
+    (bytes.fromhex("70 02 00 0a"), Pubcomp(packet_id=10)),
+    (
+        # UNSUBSCRIBE (flags 0010), packet identifier 10, "a/b" and "c/d" (table 3.7)
+        packet(0xA2, bytes.fromhex("000a 0003") + b"a/b" + bytes.fromhex("0003") + b"c/d"),
+        Unsubscribe(packet_id=10, topic_filters=["a/b", "c/d"]),
+    ),
+    (bytes.fromhex("b0 02 00 0a"), Unsuback(packet_id=10)),
     (bytes.fromhex("c0 00"), Pingreq()),
     (bytes.fromhex("d0 00"), Pingresp()),
     (bytes.fromhex("e0 00"), Disconnect()),
@@ -193,7 +208,7 @@ def test_connect_fields() -> None:
 
 def test_subscribe_keeps_its_reserved_0010() -> None:
     msg = MQTT_PROTOCOL.decode(unframe(CASES[8][0]))
-    assert msg.fixed == RESERVED(reserved=2)
+    assert isinstance(msg, Subscribe) and msg.fixed == RESERVED(reserved=2)
 
 
 def test_packet_id_follows_qos() -> None:
