@@ -37,6 +37,7 @@ from wirekit.protocol_spec import (
     Protocol,
     Spec,
     Step,
+    i8,
     i16,
     i32,
     u8,
@@ -67,8 +68,12 @@ __all__ = [
     "Sync",
     "Flush",
     "PasswordMessage",
+    "CopyFail",
     "Terminate",
     "FRONTEND",
+    # either side
+    "CopyData",
+    "CopyDone",
     # backend
     "AuthCode",
     "Authentication",
@@ -95,6 +100,11 @@ __all__ = [
     "CloseComplete",
     "NoData",
     "ParameterDescription",
+    "NotificationResponse",
+    "CopyInResponse",
+    "CopyOutResponse",
+    "PortalSuspended",
+    "NegotiateProtocolVersion",
     "BACKEND",
     # framing and the spec
     "FRONTEND_FRAMING",
@@ -171,6 +181,21 @@ class SSLRefused(Message, tag=b"N"):
 SSL_ANSWER = Protocol("postgres-ssl-answer", [SSLAccepted, SSLRefused])
 
 # --------------------------------------------------------------------------
+# COPY data: sent by either side (the same classes are in both registries)
+# --------------------------------------------------------------------------
+
+
+class CopyData(Message, tag=b"d"):
+    """Data of a COPY, in any chunks."""
+
+    data: Bytes(rest=True)
+
+
+class CopyDone(Message, tag=b"c"):
+    """The COPY data is complete."""
+
+
+# --------------------------------------------------------------------------
 # frontend: what the client sends
 # --------------------------------------------------------------------------
 
@@ -229,9 +254,19 @@ class Flush(Message, tag=b"H"):
 
 
 class PasswordMessage(Message, tag=b"p"):
-    """A password (cleartext or MD5-hashed, as the server asked)."""
+    """A password (cleartext or MD5-hashed, as the server asked).
+
+    ``'p'`` also carries SASLInitialResponse, SASLResponse and GSSResponse, whose
+    layout depends on the authentication exchange under way; those are not
+    described here (they do not decode as a PasswordMessage)."""
 
     password: CString()
+
+
+class CopyFail(Message, tag=b"f"):
+    """COPY FROM STDIN failed on the client: an error message."""
+
+    message: CString()
 
 
 class Terminate(Message, tag=b"X"):
@@ -240,7 +275,21 @@ class Terminate(Message, tag=b"X"):
 
 FRONTEND = Protocol(
     "postgres-frontend",
-    [Query, Parse, Bind, Execute, Describe, Close, Sync, Flush, PasswordMessage, Terminate],
+    [
+        Query,
+        Parse,
+        Bind,
+        Execute,
+        Describe,
+        Close,
+        Sync,
+        Flush,
+        PasswordMessage,
+        CopyData,
+        CopyDone,
+        CopyFail,
+        Terminate,
+    ],
 )
 
 # --------------------------------------------------------------------------
@@ -402,6 +451,39 @@ class ParameterDescription(Message, tag=b"t"):
     parameter_types: Array(i32, count=i16)
 
 
+class NotificationResponse(Message, tag=b"A"):
+    """A NOTIFY on a channel this session LISTENs to."""
+
+    process_id: i32  # of the notifying backend
+    channel: CString()
+    payload: CString()
+
+
+class CopyInResponse(Message, tag=b"G"):
+    """The server is ready for COPY FROM STDIN data: overall and per-column formats."""
+
+    format: i8  # 0 text, 1 binary
+    column_formats: Array(i16, count=i16)
+
+
+class CopyOutResponse(Message, tag=b"H"):
+    """COPY TO STDOUT data follows: overall and per-column formats."""
+
+    format: i8  # 0 text, 1 binary
+    column_formats: Array(i16, count=i16)
+
+
+class PortalSuspended(Message, tag=b"s"):
+    """An Execute's row limit was reached."""
+
+
+class NegotiateProtocolVersion(Message, tag=b"v"):
+    """The server does not support the requested minor version or some options."""
+
+    newest_minor_version: i32
+    unrecognized_options: Array(CString(), count=i32)
+
+
 BACKEND = Protocol(
     "postgres-backend",
     [
@@ -420,6 +502,13 @@ BACKEND = Protocol(
         CloseComplete,
         NoData,
         ParameterDescription,
+        NotificationResponse,
+        CopyInResponse,
+        CopyOutResponse,
+        CopyData,
+        CopyDone,
+        PortalSuspended,
+        NegotiateProtocolVersion,
     ],
 )
 

@@ -34,15 +34,22 @@ from wirekit.protocol_spec.specs.postgres import (
     Bind,
     CancelRequest,
     CommandComplete,
+    CopyData,
+    CopyDone,
+    CopyFail,
+    CopyInResponse,
     DataRow,
     ErrorField,
     ErrorResponse,
     Execute,
     FieldDescription,
+    NegotiateProtocolVersion,
     NoticeResponse,
+    NotificationResponse,
     Parameter,
     ParameterStatus,
     Parse,
+    PortalSuspended,
     Query,
     ReadyForQuery,
     RequestCode,
@@ -135,6 +142,9 @@ FRONTEND_CASES = [
         ),
     ),
     (typed(b"E", b"\x00" + bytes.fromhex("00000000")), Execute(portal="", max_rows=0)),
+    (typed(b"d", b"1\tada\n"), CopyData(data=b"1\tada\n")),
+    (typed(b"c", b""), CopyDone()),
+    (typed(b"f", b"aborted\x00"), CopyFail(message="aborted")),
 ]
 
 # --- backend ----------------------------------------------------------------------------
@@ -198,6 +208,23 @@ BACKEND_CASES = [
         DataRow(values=[b"1", None]),
     ),
     (typed(b"D", bytes.fromhex("0000")), DataRow(values=[])),
+    (
+        typed(b"A", bytes.fromhex("00003039") + b"jobs\x00done\x00"),
+        NotificationResponse(process_id=12345, channel="jobs", payload="done"),
+    ),
+    (
+        # text overall, 2 columns, both text
+        typed(b"G", bytes.fromhex("00 0002 0000 0000")),
+        CopyInResponse(format=0, column_formats=[0, 0]),
+    ),
+    (typed(b"d", b"2\tbob\n"), CopyData(data=b"2\tbob\n")),
+    (typed(b"c", b""), CopyDone()),
+    (typed(b"s", b""), PortalSuspended()),
+    (
+        # newest minor version 0, one option not recognized
+        typed(b"v", bytes.fromhex("00000000 00000001") + b"_pq_.compression\x00"),
+        NegotiateProtocolVersion(newest_minor_version=0, unrecognized_options=["_pq_.compression"]),
+    ),
     (typed(b"C", b"SELECT 1\x00"), CommandComplete(command_tag="SELECT 1")),
     (
         typed(b"E", ERROR_BODY),
