@@ -226,14 +226,13 @@ class Channel:
             self._sock_timeout = t
 
     def _sendall(self, data: bytes, timeout: Any) -> None:
-        self._check_open()
         if self._send_broken is not None:
             raise ConnectionBroken(self._send_broken, operation="send", peer=self.peer)
         if self._write_shut:
             raise ValueError("send after shutdown_write()")
         t = self._timeout if timeout is DEFAULT else _check_timeout(timeout, "timeout")
-        self._set_timeout(t)
-        start = self._sender.offset - len(data)
+        if t != self._sock_timeout:
+            self._set_timeout(t)
         try:
             self._sock.sendall(data)
         except TimeoutError as exc:
@@ -245,12 +244,15 @@ class Channel:
                 timeout=t,
                 operation="send",
                 peer=self.peer,
-                offset=start,
+                offset=self._sender.offset - len(data),
             ) from exc
         except OSError as exc:
             self._send_broken = f"the connection broke during an earlier send: {exc}"
             raise ConnectionBroken(
-                f"peer is gone: {exc}", operation="send", peer=self.peer, offset=start
+                f"peer is gone: {exc}",
+                operation="send",
+                peer=self.peer,
+                offset=self._sender.offset - len(data),
             ) from exc
 
     def _fill(self, deadline: float | None, t: float | None) -> None:
@@ -258,28 +260,31 @@ class Channel:
         if deadline is not None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise self._recv_timeout(t, None)
+                raise self._recv_timeout(t)
             self._set_timeout(remaining)
         else:
             self._set_timeout(t)
         try:
             n = self._sock.recv_into(self._view)
-        except TimeoutError as exc:
-            raise self._recv_timeout(t, exc) from exc
-        except _ssl.SSLError as exc:
-            raise tls_error(exc, peer=self.peer, operation="recv") from exc
         except OSError as exc:
-            raise ConnectionBroken(
-                f"connection lost: {exc}", operation="recv", peer=self.peer, offset=self.received
-            ) from exc
+            raise self._recv_error(exc, t) from exc
         if n:
             self._dec.receive_data(self._view[:n])
         else:
             self._eof = True
             self._dec.receive_eof()
 
-    def _recv_timeout(self, t: float | None, exc: BaseException | None) -> TransportTimeout:
-        held = self._dec.buffered if hasattr(self._dec, "buffered") else 0
+    def _recv_error(self, exc: OSError, t: float | None) -> Exception:
+        if isinstance(exc, TimeoutError):
+            return self._recv_timeout(t)
+        if isinstance(exc, _ssl.SSLError):
+            return tls_error(exc, peer=self.peer, operation="recv")
+        return ConnectionBroken(
+            f"connection lost: {exc}", operation="recv", peer=self.peer, offset=self.received
+        )
+
+    def _recv_timeout(self, t: float | None) -> TransportTimeout:
+        held = self._dec.buffered
         return TransportTimeout(
             f"nothing complete within {t} s ({held} bytes of a frame buffered)",
             timeout=t,
@@ -314,16 +319,30 @@ class Channel:
         inbox = self._inbox
         if inbox:
             return inbox.pop()
-        self._check_open()
+        if self._closed:
+            raise ValueError("I/O operation on a closed Channel")
         t = self._timeout if timeout is DEFAULT else _check_timeout(timeout, "timeout")
         deadline = None if t is None else time.monotonic() + t
         dec = self._dec
+        next_event = dec.next_event
         while True:
-            ev = dec.next_event()
+            ev = next_event()
             if ev is NEED_DATA:
                 if dec.closed:
                     raise self._decoder_closed()
-                self._fill(deadline, t)
+                if deadline is None and self._sock_timeout is None:
+                    # the common case, inline: a blocking read into the reused buffer
+                    try:
+                        n = self._sock.recv_into(self._view)
+                    except OSError as exc:
+                        raise self._recv_error(exc, t) from exc
+                    if n:
+                        dec.receive_data(self._view[:n])
+                    else:
+                        self._eof = True
+                        dec.receive_eof()
+                else:
+                    self._fill(deadline, t)
                 continue
             if ev is EOF:
                 raise self._closed_error()
@@ -345,7 +364,8 @@ class Channel:
     def send(self, item: Any, timeout: float | None = DEFAULT) -> None:
         """Frame and send one message (or a ``bytes`` body): every byte, or
         :class:`ConnectionBroken`; at most ``timeout`` seconds."""
-        self._check_open()
+        if self._closed:
+            raise ValueError("I/O operation on a closed Channel")
         self._sendall(self._sender.encode(item), timeout)
 
     def send_many(self, items: Iterable[Any], timeout: float | None = DEFAULT) -> None:

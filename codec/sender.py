@@ -95,6 +95,24 @@ class SendSequence:
 
     def encode(self, item: Any) -> bytes:
         """One message (or ``bytes`` body), framed by the current step."""
+        steps = self._steps
+        if steps.left is None and steps.until is None and steps.if_first is None:
+            # a step that never ends (the steady state): nothing to walk
+            framer = steps.framer
+            if not framer.single_message:
+                raw = _encode(steps.protocol, item)
+                h = framer.header if hasattr(framer, "header") else 0
+                if h:
+                    if len(raw) < h:
+                        raise EncodeError(
+                            f"encoded {type(item).__name__} of {len(raw)} bytes is shorter"
+                            f" than the framer's {h}-byte header"
+                        )
+                    out = framer.encode(raw[h:], raw[:h])
+                else:
+                    out = framer.encode(raw)
+                self._offset += len(out)
+                return out
         return self.encode_many((item,))
 
     def encode_many(self, items: Iterable[Any]) -> bytes:

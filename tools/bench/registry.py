@@ -43,6 +43,7 @@ BENCH_MODULES = (
     "wirekit.tools.bench.errors",
     "wirekit.tools.bench.capture",
     "wirekit.tools.bench.select_echo",
+    "wirekit.tools.bench.blocking",
 )
 
 

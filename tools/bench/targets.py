@@ -30,6 +30,9 @@ TARGETS = MappingProxyType(
         "select.framed": 0.6,  # SelectServer echoing frames vs hand selectors + struct
         "asyncio.protocol": 0.8,  # the asyncio adapter vs a hand asyncio.Protocol
         "asyncio.streams": 1.0,  # ... and ahead of a readexactly + write server
+        # issue 10: the blocking channel vs raw sendall/recv_into on loopback
+        "blocking.roundtrip": 0.8,  # tiny request/response round trips
+        "blocking.bulk": 0.7,  # a 64 MiB stream of 64 KiB messages
     }
 )
 
