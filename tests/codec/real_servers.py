@@ -85,7 +85,8 @@ def postgres_cluster() -> Iterator[tuple[str, int]]:
     if initdb is None or postgres is None:
         pytest.skip("PostgreSQL server not installed (Debian package postgresql): no initdb")
     ids = _unprivileged()
-    base = Path(tempfile.mkdtemp(prefix="wirekit-pg-"))
+    # /tmp, not $TMPDIR: the unprivileged user must be able to reach the directory
+    base = Path(tempfile.mkdtemp(prefix="wirekit-pg-", dir="/tmp" if ids is not None else None))
     run_as: dict = {}
     if ids is not None:
         os.chown(base, *ids)
