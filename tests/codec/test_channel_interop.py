@@ -31,22 +31,24 @@ def _spec(name: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[tuple[str, int]]:
+def postgres() -> Iterator[tuple[tuple[str, int], Any]]:
+    spec = _spec("postgres")  # no server started for nothing
     with postgres_cluster() as address:
-        yield address
+        yield address, spec
 
 
 @pytest.fixture(scope="module")
-def dnsmasq() -> Iterator[tuple[str, int]]:
+def dnsmasq() -> Iterator[tuple[tuple[str, int], Any]]:
+    spec = _spec("dns")
     with dnsmasq_server({"wirekit.test": "10.1.2.3"}) as address:
-        yield address
+        yield address, spec
 
 
 def test_a_session_with_a_real_postgresql(postgres, no_leaks):
-    spec = _spec("postgres")
+    address, spec = postgres
     from wirekit.protocol_spec.specs import postgres as pg
 
-    with connect(postgres, spec=spec, timeout=30) as ch:
+    with connect(address, spec=spec, timeout=30) as ch:
         ch.send(
             pg.StartupMessage(
                 parameters=[
@@ -94,7 +96,7 @@ def test_a_session_with_a_real_postgresql(postgres, no_leaks):
 
 
 def test_a_real_dnsmasq_over_tcp(dnsmasq, no_leaks):
-    spec = _spec("dns")
+    address, spec = dnsmasq
     from wirekit.protocol_spec.specs import dns
 
     # flags of a standard query with RD=1, taken from a hand-built header
@@ -105,7 +107,7 @@ def test_a_real_dnsmasq_over_tcp(dnsmasq, no_leaks):
         )
         for i, name in enumerate(["wirekit.test", "www.wirekit.test"])
     ]
-    with connect(dnsmasq, spec=spec, timeout=10) as ch:
+    with connect(address, spec=spec, timeout=10) as ch:
         ch.send_many(queries)  # two queries on one TCP connection (RFC 7766)
         answers = {m.id: m for m in (ch.recv(), ch.recv())}
     for query in queries:
