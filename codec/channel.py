@@ -103,6 +103,10 @@ class Channel:
     their place (a message that does not decode: that one message; a fatal framing
     error: the decoder is closed, and later calls raise ``DecoderClosed``).  Sends
     deliver every byte or raise :class:`ConnectionBroken`.
+
+    One thread may send while another receives (the two halves share no state but
+    the socket's timeout, so give them the same one); two threads must not both
+    send, or both receive, on one channel.
     """
 
     __slots__ = (

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from wirekit.codec.channel import Channel
 from wirekit.protocol_spec.example import EXAMPLE, Heartbeat
@@ -147,7 +147,7 @@ def _connect(port: int, role: bytes) -> socket.socket:
     return sock
 
 
-def _wall(fn) -> float:
+def _wall(fn: Callable[[], object]) -> float:
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
