@@ -29,9 +29,11 @@ The Socket HOWTO's threaded server, with the parts it leaves out::
 from __future__ import annotations
 
 import logging
+import os
 import selectors
 import socket
 import ssl as _ssl
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -273,6 +275,10 @@ class Server:
         self._wake()
         if threading.get_ident() == self._loop_ident:
             return
+        with self._lock:
+            from_handler = threading.current_thread() in self._conns
+        if from_handler:  # a handler stopping its own server: it cannot wait for itself
+            return
         if not with_loop:
             with self._lock:
                 never_ran = self._state == _NEW
@@ -289,6 +295,12 @@ class Server:
             self._state = _STOPPED
             self._stopping = True
         self._listener.close()
+        if isinstance(self.address, str) and self.address and os.path.exists(self.address):
+            try:  # our AF_UNIX socket file: a restarted server can bind again
+                if stat.S_ISSOCK(os.stat(self.address).st_mode):
+                    os.unlink(self.address)
+            except OSError:
+                pass
         with self._lock:
             conns = list(self._conns.items())
             for _, sock in conns:

@@ -185,6 +185,7 @@ def test_ipv6_and_unix_servers(tmp_path, no_leaks):
             with connect(server.address, "varint", timeout=5) as ch:
                 ch.send(b"x" * 300)
                 assert ch.recv() == b"x" * 300
+    assert not os.path.exists(addresses[0])  # the socket file is removed at stop
     if not has_ipv6():
         pytest.skip("IPv6 loopback ::1 is not available on this host (AF_UNIX was tested)")
 
@@ -218,6 +219,26 @@ def test_serve_stops_from_a_signal_handler(no_leaks):
     for t in threading.enumerate():
         if t is not threading.current_thread() and not t.daemon:
             t.join(5)
+
+
+def test_a_handler_may_stop_its_own_server(no_leaks):
+    servers: list[Server] = []
+
+    def stopper(ch: Channel) -> None:
+        ch.recv()
+        start = time.monotonic()
+        servers[0].stop()  # asks and returns: it cannot wait for its own thread
+        assert time.monotonic() - start < 0.5
+
+    server = Server(("127.0.0.1", 0), stopper, "length:4")
+    servers.append(server)
+    server.start()
+    with connect(server.address, "length:4", timeout=5) as ch:
+        ch.send(b"stop")
+        with pytest.raises((ConnectionClosed, ConnectionBroken)):
+            ch.recv(5)
+    server.stop()
+    assert server.stopped
 
 
 def test_stop_before_start_and_misuse(no_leaks):
