@@ -79,7 +79,7 @@ def test_a_session_with_a_real_postgresql(postgres, no_leaks):
         ch.send(pg.Query(query="SELECT generate_series(1, 10000)"))
         description = ch.recv()
         assert isinstance(description, pg.RowDescription)
-        assert [f.name for f in description.fields] == ["generate_series"]
+        assert [f.name for f in description.columns] == ["generate_series"]
         rows = []
         while True:
             msg = ch.recv()
