@@ -35,9 +35,14 @@ server or client, a :class:`Connection` per socket (its own :class:`Wire`: decod
 encoder), every close told with a :class:`CloseReason`.  asyncio:
 :mod:`wirekit.codec.aio` (``start_server``/``open_connection``, ``async for``) and
 :mod:`wirekit.codec.aio_callbacks` (the same :class:`Handler` on asyncio).
+
+Blocking sockets: :class:`Channel` / :func:`connect` (one connection, whole messages
+each way) and :class:`Server` / :func:`serve` (a thread per connection);
+:class:`SendSequence` frames what is sent along a framing sequence.
 """
 
 from .ascii_length import AsciiLength
+from .channel import Channel, connect
 from .connection import CloseReason, Conn, Connection, Handler
 from .decoder import StreamDecoder
 from .delimited import Delimited
@@ -72,6 +77,8 @@ from .length_prefixed import LengthPrefixed
 from .messages import MessageDecoder, MessageEncoder
 from .parse import FramingSyntaxError, framing_text, parse_framing
 from .select_server import SelectClient, SelectServer
+from .sender import SendSequence
+from .server import Server, serve
 from .shutdown import ShutdownTerminated
 from .sockopts import KeepAlive
 from .transport_errors import (
@@ -129,6 +136,11 @@ __all__ = [
     "TruncatedStream",
     "DecoderClosed",
     # transports (helpers in wirekit.codec.sockopts and wirekit.codec.tls)
+    "Channel",
+    "connect",
+    "Server",
+    "serve",
+    "SendSequence",
     "KeepAlive",
     "TransportError",
     "ConnectionClosed",

@@ -348,7 +348,9 @@ class Channel:
                 else:
                     self._fill(deadline, t)
                 continue
-            if ev is EOF:
+            if ev is EOF:  # the end of the stream, or of what could be framed
+                if inbox.fatal is not None:
+                    raise self._decoder_closed()
                 raise self._closed_error()
             inbox.push([ev])
             if inbox:
