@@ -303,20 +303,22 @@ class StreamDecoder:
         if mode:
             self._special(data, 0, out)
             return out
-        held = self._buf.data
+        buf = self._buf
+        held = buf.data
         if held:
             # The common case of a transport: the chunk completes a small buffered
             # frame.  One join and one scan cost less than finishing the buffered frame
             # on its own (measured: 0.72x -> see `wirekit bench`); the join is bounded
             # (_JOIN), so a big chunk still goes through the copy-what-the-limit-allows
             # path.
-            if len(held) + len(data) > _JOIN or not (
-                self.framer._need_is_size or self._joinable(data)
+            total = len(held) + len(data)
+            sized = self.framer._need_is_size
+            if (
+                total > _JOIN
+                or (sized and total < self._need)  # still incomplete: append (and _wait)
+                or not (sized or self._joinable(data))
             ):
                 self._buffered(data, 0, out)
-                return out
-            if len(held) + len(data) < self._need and self.framer._need_is_size:
-                self._buffered(data, 0, out)  # still incomplete: append (and _wait)
                 return out
             data = b"".join((held, data))
             held.clear()
@@ -330,7 +332,6 @@ class StreamDecoder:
             # The hot path (no framing sequence step to count, no pull mode): scan,
             # hand out one run, buffer the rest.  _scan is pure, so on a framing
             # error the general path below simply starts this chunk again.
-            buf = self._buf
             base = buf.offset
             bodies: list = []
             extra: list = []
