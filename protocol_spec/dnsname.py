@@ -7,7 +7,7 @@ from typing import Any
 import construct
 
 from ._engine import Gen, Reader
-from .errors import BadValueError, EncodeError, TruncatedError
+from .errors import BadValueError, EncodeError, SchemaError, TruncatedError
 from .fields import Field, _type_label
 
 __all__ = ["DnsName"]
@@ -28,16 +28,36 @@ class DnsName(Field):
     else a :class:`BadValueError` names the pointer.  Labels are ASCII (IDNs
     travel as punycode); a label holding ``.`` or other bytes is refused.
 
-    Encoding writes the name uncompressed (always valid; compression only
-    saves bytes); a trailing dot is accepted (``"example.com."``), empty
-    labels, labels over 63 bytes and names over 255 bytes are refused.
+    Encoding writes the name uncompressed by default (always valid;
+    compression only saves bytes).  ``DnsName(compress=True)`` points its
+    longest suffix at an earlier copy of that suffix's labels in the same
+    buffer (offsets from the buffer's start, as decoding reads them; below
+    0x4000), as servers do.  A trailing dot is accepted (``"example.com."``);
+    empty labels, labels over 63 bytes and names over 255 bytes are refused.
     """
 
     py_type = str
     min_size = 1
 
+    def __init__(self, *, compress: bool = False) -> None:
+        if not isinstance(compress, bool):
+            raise SchemaError(f"compress must be True or False, not {compress!r}")
+        self.compress = compress
+
     def type_name(self) -> str:
-        return "dns name"
+        return "dns name (compressed)" if self.compress else "dns name"
+
+    def _compressed(self, wire: bytes, before: bytes | bytearray) -> bytes:
+        """``wire`` (an uncompressed name) with its longest suffix found in ``before``
+        replaced by a pointer there.  Any earlier copy of a suffix's bytes (labels
+        ending with the zero byte) decodes to that suffix, wherever it is."""
+        pos = 0
+        while wire[pos] != 0:
+            at = before.find(wire[pos:])
+            if 0 <= at < 0x4000:
+                return wire[:pos] + bytes((0xC0 | at >> 8, at & 0xFF))
+            pos += 1 + wire[pos]
+        return wire
 
     def read(self, r: Reader, path: str) -> str:
         buf = r.buf
@@ -155,7 +175,8 @@ class DnsName(Field):
         return bytes(out)
 
     def write(self, value: Any, out: bytearray, path: str) -> None:
-        out += self._wire(value, path)
+        wire = self._wire(value, path)
+        out += self._compressed(wire, out) if self.compress else wire
 
     # fast path: a plain loop without error texts, and encoded names memoised (names
     # repeat in DNS traffic; bounded so that a peer cannot grow it forever)
@@ -166,6 +187,9 @@ class DnsName(Field):
         g.emit(f"{target}, off = {g.const(_fast_name, 'name')}(buf, off)")
 
     def gen_write(self, g: Gen, expr: str) -> None:
+        if self.compress:  # depends on what is already written: no memo
+            g.emit(f"{g.const(self.write, 'wr')}({expr}, out, '')")
+            return
         t = g.tmp()
         g.emit(f"{t} = {expr}")
         with g.block(f"if {t}.__class__ is not str:"):
@@ -251,6 +275,8 @@ class _DnsNameConstruct(construct.Construct):
             data = self.field._wire(obj, "")
         except EncodeError as exc:
             raise construct.ExplicitError(str(exc), path=path) from exc
+        if self.field.compress:
+            data = self.field._compressed(data, stream.getvalue()[: stream.tell()])
         construct.stream_write(stream, data, len(data), path)
         return obj
 

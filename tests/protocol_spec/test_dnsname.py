@@ -169,3 +169,33 @@ def test_fast_and_careful_names_agree(pieces):
     # names built from labels and pointers: loops, forward pointers, cuts, odd bytes
     body = bytes(19) + b"\x03" + b"".join(pieces)
     check_decode(NAMES, body)
+
+
+class Compressed(Message):
+    pad: Array(u8, length=19)
+    names: Array(DnsName(compress=True), count=u8)
+
+
+COMPRESSED = Protocol("compressed", [Compressed], tag_width=0)
+
+
+def test_compression_on_encode_gives_the_rfc_example():
+    msg = Compressed(pad=[0] * 19, names=["F.ISI.ARPA", "FOO.F.ISI.ARPA", "ARPA", ""])
+    assert COMPRESSED.encode(msg) == RFC_EXAMPLE  # RFC 1035 4.1.4, byte for byte
+    assert COMPRESSED.decode(RFC_EXAMPLE) == msg
+    assert_roundtrip(COMPRESSED, msg)
+    assert DnsName(compress=True).type_name() == "dns name (compressed)"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    names=st.lists(
+        st.lists(st.sampled_from(["a", "bc", "example", "com", "x-1"]), max_size=4).map(".".join),
+        max_size=6,
+    )
+)
+def test_compressed_names_decode_back(names):
+    msg = Compressed(pad=[0] * 19, names=names)
+    wire = COMPRESSED.encode(msg)
+    assert len(wire) <= len(NAMES.encode(Names(pad=[0] * 19, names=names)))
+    assert_roundtrip(COMPRESSED, msg)
