@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from .decoder import StreamDecoder
 from .errors import DecoderClosed
-from .events import EOF, NEED_DATA
+from .events import EOF, NEED_DATA, Frames
 from .inbox import Inbox
 from .sender import SendSequence
 from .sockopts import Address, KeepAlive, configure, is_unix_address, open_connection
@@ -83,7 +83,9 @@ class Channel:
         framing:       how received frames are delimited: a framer, framing text
                        (``"length:4"``) or a framing sequence (a list of Steps).
         protocol:      the registry received frames decode with (``None``: ``recv()``
-                       returns frame bodies as ``bytes``).
+                       returns frame bodies as ``bytes``, or whole
+                       :class:`~wirekit.codec.Frame` items when the framer has
+                       header bytes, so the header is kept; ``send`` takes them too).
         spec:          a :class:`~wirekit.protocol_spec.Spec`: gives both directions'
                        framing and protocol for ``role`` (explicit arguments win).
         role:          ``"client"`` (sends the spec's client direction, receives the
@@ -297,6 +299,13 @@ class Channel:
             offset=self.received,
         )
 
+    def _raw_frames(self) -> bool:
+        """Frames without a protocol whose framer has header bytes (PostgreSQL's type
+        byte, MQTT's first byte) come out as :class:`Frame` items, not bare bodies,
+        so the header is not lost -- as the event-driven transports give them."""
+        dec = self._dec
+        return dec.protocol is None and bool(getattr(dec.framer, "header", 0))
+
     def _decoder_closed(self) -> DecoderClosed:
         fatal = self._inbox.fatal
         cause = fatal.error if fatal is not None else None
@@ -352,6 +361,8 @@ class Channel:
                 if inbox.fatal is not None:
                     raise self._decoder_closed()
                 raise self._closed_error()
+            if type(ev) is Frames and self._raw_frames():
+                return ev[0]  # pull mode: a run of one frame, kept whole with its header
             inbox.push([ev])
             if inbox:
                 return inbox.pop()

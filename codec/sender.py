@@ -24,6 +24,7 @@ from typing import Any
 
 from wirekit.protocol_spec.errors import EncodeError
 
+from .events import Frame
 from .steps import Steps
 
 __all__ = ["SendSequence"]
@@ -34,6 +35,8 @@ _BYTES = (bytes, bytearray, memoryview)
 def _encode(protocol: Any, item: Any) -> bytes:
     if isinstance(item, _BYTES):
         return bytes(item)
+    if type(item) is Frame:  # a received frame sent on: its header bytes, then its body
+        return bytes(item.header) + bytes(item.data)
     if protocol is None:
         raise TypeError(
             f"no protocol to encode a {type(item).__name__} with: send bytes, "
@@ -43,7 +46,7 @@ def _encode(protocol: Any, item: Any) -> bytes:
 
 
 def _belongs(protocol: Any, item: Any) -> bool:
-    if isinstance(item, _BYTES):
+    if isinstance(item, _BYTES) or type(item) is Frame:
         return True
     if protocol is None:
         return False
@@ -58,7 +61,8 @@ def _belongs(protocol: Any, item: Any) -> bool:
 
 
 class SendSequence:
-    """Frames outgoing messages (or ``bytes`` bodies) along a framing sequence.
+    """Frames outgoing messages (or ``bytes`` bodies, or :class:`~wirekit.codec.Frame`
+    items: header bytes and body) along a framing sequence.
 
     ``framing`` is a framer, framing text or a list of Steps; ``protocol`` is the
     registry for steps that name none (``None``: only ``bytes`` bodies can be

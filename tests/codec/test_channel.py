@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from wirekit.codec import (
     DecoderClosed,
+    Frame,
     FrameTooLarge,
     KeepAlive,
     TruncatedStream,
@@ -145,6 +146,20 @@ def test_frames_without_a_protocol_are_bytes(no_leaks):
         assert [right.recv(), right.recv(), right.recv()] == [b"abc", b"", b"de"]
         with pytest.raises(TypeError, match="no protocol"):
             left.send(Heartbeat(seq=1, uptime_ms=2, load=0.5))
+
+
+def test_frames_with_header_bytes_come_whole_without_a_protocol(no_leaks):
+    a, b = socket.socketpair()
+    typed = "length:4,header=1,includes=1"
+    with Channel(a, typed, timeout=5) as left, Channel(b, typed, timeout=5) as right:
+        a_frame = Frame(data=b"select 1\0", offset=0, data_offset=5, length=14, header=b"Q")
+        left.send(a_frame)
+        left.send(b"Xrest")  # bytes: the header is their first byte
+        got = right.recv()
+        assert (got.header, got.data, got.offset, got.length) == (b"Q", b"select 1\0", 0, 14)
+        assert (right.recv().header, right.sent) == (b"X", 0)
+        right.send(got)
+        assert left.recv().data == b"select 1\0"
 
 
 def test_tcp_nodelay_default_and_switchable_keepalive(no_leaks):
