@@ -125,8 +125,7 @@ class Channel:
         "_send_broken",
         "_write_shut",
         "peer",
-        "_framing",
-        "_protocol",
+        "_header_of",
         "__weakref__",
     )
 
@@ -160,10 +159,9 @@ class Channel:
         if isinstance(recv_buffer, bool) or not isinstance(recv_buffer, int) or recv_buffer < 1:
             raise ValueError(f"recv_buffer must be an int >= 1, got {recv_buffer!r}")
         self._timeout = _check_timeout(timeout, "timeout")
-        self._framing = framing
-        self._protocol = protocol
         self._dec = StreamDecoder(framing, protocol)
         self._inbox = Inbox()
+        self._header_of: tuple[Any, bool] = (None, False)
         self._sender = SendSequence(
             send_framing if send_framing is not None else framing,
             send_protocol if send_protocol is not None else protocol,
@@ -302,9 +300,12 @@ class Channel:
     def _raw_frames(self) -> bool:
         """Frames without a protocol whose framer has header bytes (PostgreSQL's type
         byte, MQTT's first byte) come out as :class:`Frame` items, not bare bodies,
-        so the header is not lost -- as the event-driven transports give them."""
-        dec = self._dec
-        return dec.protocol is None and bool(getattr(dec.framer, "header", 0))
+        so the header is not lost -- as the event-driven transports give them.
+        (Only asked for frames, never for messages; cached per framer.)"""
+        framer = self._dec.framer
+        if framer is not self._header_of[0]:
+            self._header_of = (framer, bool(getattr(framer, "header", 0)))
+        return self._header_of[1]
 
     def _decoder_closed(self) -> DecoderClosed:
         fatal = self._inbox.fatal
