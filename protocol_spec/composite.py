@@ -186,9 +186,15 @@ class Array(Field):
 
     def length_of(self, value: Any, path: str) -> int:
         """The count written for ``value`` (what a referenced field is derived from)."""
+        return len(self._items(value, path))
+
+    @staticmethod
+    def _items(value: Any, path: str) -> list | tuple:
+        """The items of a list or tuple, taken once: a subclass whose ``__len__``
+        disagrees with its items cannot make the count differ from what is written."""
         if not isinstance(value, (list, tuple)):
             raise EncodeError(f"expected a list, got {_type_label(value)} {value!r:.40}", path=path)
-        return len(value)
+        return value if type(value) in (list, tuple) else list(value)
 
     def gen_length(self, g: Gen, expr: str) -> str:
         """Fast path of :meth:`length_of`: a variable holding it (raises on non-lists)."""
@@ -202,7 +208,8 @@ class Array(Field):
         if value is None and self.null is not None and self.count is not None:
             self.count.write(None, out, path)
             return
-        n = self.length_of(value, path)
+        value = self._items(value, path)
+        n = len(value)
         if self.length is not None:
             if n != self.length:
                 raise EncodeError(f"needs exactly {self.length} items, got {n}", path=path)
@@ -505,6 +512,11 @@ class Nested(Field):
     def __init__(self, msg_cls: Any) -> None:
         if not (isinstance(msg_cls, type) and hasattr(msg_cls, "_wk_fields")):
             raise SchemaError(f"Nested() needs a Message class, not {msg_cls!r}")
+        if msg_cls.__dict__.get("_wk_root"):
+            raise SchemaError(
+                f"{msg_cls.__name__} is the base class of messages, not a message: "
+                "nest a class derived from it"
+            )
         cls: Any = msg_cls
         self.msg_cls = cls
         self.py_type = cls

@@ -383,7 +383,9 @@ class Enum(_Coded):
 
         def pre(value: Any, _cls: Any = enum_cls, _raw: Any = raw_of, _slow: Any = self._to_raw):
             if value.__class__ is _cls:
-                return _raw[value]
+                raw = _raw.get(value)  # None for a pseudo-member (_missing_, combinations)
+                if raw is not None:
+                    return raw
             return _slow(value)
 
         self.pre = pre
@@ -398,7 +400,10 @@ class Enum(_Coded):
 
     def _to_raw(self, value: Any) -> int:
         if isinstance(value, self.enum_cls):
-            return value.value
+            raw = value.value
+            if self.unknown == "raw" or raw in self._by_value:
+                return raw  # a pseudo-member's value with unknown="raw", like a plain int
+            raise ValueError(f"{value!r} is not a defined member of {self.enum_cls.__name__}")
         if type(value) is int or (isinstance(value, int) and not isinstance(value, enum.Enum)):
             if self.unknown == "raw" or value in self._by_value:
                 return int(value)
@@ -488,6 +493,11 @@ class Flags(_Coded):
             raise ValueError(
                 f"0x{raw:x} is not a valid {self.flag_cls.__name__} (defined bits 0x{self.mask:x})"
             ) from exc
+        if int(value) != raw:  # boundary=CONFORM drops undefined bits: never silently
+            raise ValueError(
+                f"0x{raw:x} is not a valid {self.flag_cls.__name__}: the class drops bits "
+                f"0x{raw & ~int(value):x} (defined bits 0x{self.mask:x})"
+            )
         if len(self._cache) < 4096:
             self._cache[raw] = value
         return value
@@ -707,7 +717,7 @@ def _as_bytes(value: Any, path: str) -> bytes:
     if isinstance(value, bytes):
         return value
     if isinstance(value, (bytearray, memoryview)):
-        return bytes(memoryview(value).cast("B"))
+        return memoryview(value).tobytes()  # any layout, strided views too
     raise EncodeError(f"expected bytes, got {_type_label(value)} {value!r:.40}", path=path)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import keyword
 import struct
 import sys
 import typing
@@ -178,8 +179,17 @@ class MessageMeta(type):
         new: list[tuple[str, Field, Any]] = []
         annotations = _resolve_annotations(ns)
         for fname, spec in annotations.items():
+            if not isinstance(fname, str) or not fname.isidentifier() or keyword.iskeyword(fname):
+                raise SchemaError(
+                    f"{name}: field name {fname!r} is not a Python identifier (or is a keyword)"
+                )
             field = _field_of(fname, spec)
             if field is None:
+                if fname in taken:  # `x: ClassVar[...]` over an inherited field
+                    raise SchemaError(
+                        f"{name}.{fname}: a ClassVar would hide the inherited field {fname!r} "
+                        f"of {field_bases[0].__name__}; re-declaring a field is not supported"
+                    )
                 continue
             if fname.startswith("_") or fname in _RESERVED:
                 raise SchemaError(
@@ -214,6 +224,12 @@ class MessageMeta(type):
             _check_default(name, info.name, info.field, value)
             del ns[info.name]
             inherited[i] = dataclasses.replace(info, default=value)
+        for attr, value in ns.items():
+            if attr in _RESERVED and not _is_attribute_like(value):
+                raise SchemaError(
+                    f"{name}.{attr}: a class attribute {attr} = {value!r:.40} would hide the "
+                    f"Message API {attr!r}"
+                )
         tag_char = None
         if isinstance(tag, bytes) and len(tag) in (1, 2):
             tag_char, tag = tag, int.from_bytes(tag, "big")  # a character tag: tag=b"R"

@@ -48,7 +48,7 @@ class Protocol:
         tag_bits: int | None = None,
         max_items: int = DEFAULT_MAX_ITEMS,
     ) -> None:
-        if tag_width not in (0, 1, 2) or isinstance(tag_width, bool):
+        if type(tag_width) is not int or tag_width not in (0, 1, 2):  # not 1.0, not True
             raise SchemaError(
                 f"tag_width must be 0 (untagged), 1 (u8) or 2 (u16), not {tag_width!r}"
             )

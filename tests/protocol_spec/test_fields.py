@@ -690,3 +690,75 @@ def test_bool_is_an_int_for_integer_and_float_fields():
     assert bytes(out) == msg.encode()
     back = cls.decode(msg.encode())
     assert type(back.a) is int and type(back.f) is float
+
+
+# --------------------------------------------------------------------------
+# regressions from the fuzz run of issue 9
+# --------------------------------------------------------------------------
+
+
+class _Pseudo(enum.IntEnum):
+    """An enum whose ``_missing_`` makes members that iteration never shows."""
+
+    RED = 1
+
+    @classmethod
+    def _missing_(cls, value):
+        member = int.__new__(cls, value)
+        member._name_ = f"X{value}"
+        member._value_ = value
+        return member
+
+
+@pytest.mark.parametrize("unknown", ["error", "raw"])
+def test_enum_pseudo_member_is_an_encode_error_or_its_raw_value(unknown):
+    from .strategies import message_with
+
+    cls = message_with(Enum(_Pseudo, unknown=unknown))
+    msg = cls(value=_Pseudo(7))  # not a defined member: no KeyError may leak
+    proto = Protocol("pseudo", [cls])
+    if unknown == "error":
+        for encode in (msg.encode, lambda: proto.encode(msg)):
+            with pytest.raises(EncodeError, match="not a defined member of _Pseudo"):
+                encode()
+    else:
+        assert msg.encode() == b"\x07"
+        assert cls.decode(b"\x07").value == 7
+    assert proto.encode(cls(value=_Pseudo.RED)) == b"\x01\x01"
+
+
+def test_strided_memoryview_is_encoded_as_its_bytes():
+    from .strategies import message_with
+
+    view = memoryview(b"abcdef")[::2]  # not contiguous
+    for field, wire in ((Bytes(u8), b"\x03ace"), (FixedBytes(3), b"ace")):
+        assert message_with(field)(value=view).encode() == wire
+
+
+def test_flags_of_a_conform_class_never_drop_bits_silently():
+    from .strategies import message_with
+
+    class Conform(enum.IntFlag, boundary=enum.CONFORM):
+        A = 1
+        B = 2
+
+    cls = message_with(Flags(Conform, strict=False))
+    with pytest.raises(BadEnumValueError, match="drops bits 0x4") as info:
+        cls.decode(b"\x07")
+    assert info.value.offset == 0
+    with pytest.raises(EncodeError, match="drops bits 0x4"):
+        cls(value=7).encode()
+    assert cls.decode(b"\x03").value == Conform.A | Conform.B
+
+
+def test_array_items_are_taken_once_whatever_len_says():
+    from .strategies import message_with
+
+    class Liar(list):
+        def __len__(self):
+            return 1
+
+    cls = message_with(Array(u8, count=u8))
+    msg = cls(value=Liar([1, 2, 3]))
+    assert msg.encode() == b"\x03\x01\x02\x03"
+    assert Protocol("liar", [cls]).encode(msg) == b"\x01\x03\x01\x02\x03"

@@ -468,3 +468,41 @@ def test_a_bits_default_is_not_shared_between_messages():
     one.f.b = 7  # a BitValues' sub-fields are assignable: each message needs its own
     assert two.f == flags(a=1) and WithBits().f == flags(a=1)
     assert one.f == flags(a=1, b=7)
+
+
+# --------------------------------------------------------------------------
+# declarations the fuzz run of issue 9 saw fail with other errors than SchemaError
+# --------------------------------------------------------------------------
+
+
+def _declare(_fields, base=Message, **ns):
+    body = {"__annotations__": dict(_fields), "__module__": __name__, **ns}
+    return type(Message)("Decl", (base,), body)
+
+
+@pytest.mark.parametrize("name", ["class", "lambda", "a b", "1x", 1], ids=repr)
+def test_field_names_must_be_identifiers(name):
+    with pytest.raises(SchemaError, match="not a Python identifier"):
+        _declare({name: u8})
+
+
+def test_the_message_base_is_not_a_field():
+    with pytest.raises(SchemaError, match="base class of messages"):
+        _declare({"m": Message})
+    with pytest.raises(SchemaError, match="base class of messages"):
+        Nested(Message)
+
+
+def test_a_classvar_cannot_hide_an_inherited_field():
+    base = _declare({"x": u8})
+    with pytest.raises(SchemaError, match="ClassVar would hide the inherited field 'x'"):
+        _declare({"x": ClassVar[int]}, base=base)
+    assert _declare({"y": ClassVar[int]}, base=base).fields() == base.fields()
+
+
+@pytest.mark.parametrize("attr", ["fields", "schema", "encode", "to_dict"])
+def test_a_class_attribute_cannot_hide_the_message_api(attr):
+    with pytest.raises(SchemaError, match=f"would hide the Message API '{attr}'"):
+        _declare({"x": u8}, **{attr: 5})
+    # a method of that name is an override, allowed as before
+    assert [f.name for f in _declare({"x": u8}, **{attr: lambda self: None})._wk_fields] == ["x"]

@@ -87,8 +87,10 @@ def test_register_as_decorator():
         ([Position], {}, "no tag"),
         ([int], {}, "not a Message"),
         ([A], {"tag_width": 4}, "tag_width"),
+        ([A], {"tag_width": 1.0}, "tag_width"),  # accepted once, and failed later
+        ([A], {"tag_width": True}, "tag_width"),
     ],
-    ids=["tag-over-u8", "tag-over-u16", "untagged", "not-a-message", "width-4"],
+    ids=["tag-over-u8", "tag-over-u16", "untagged", "not-a-message", "width-4", "float", "bool"],
 )
 def test_bad_registrations(messages, kwargs, match):
     with pytest.raises(SchemaError, match=match):
