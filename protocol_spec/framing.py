@@ -150,6 +150,17 @@ class Step:
         return text
 
 
+    def to_json_dict(self) -> dict[str, Any]:
+        """The step as JSON-ready data (``if_first`` as text: one character per byte)."""
+        return {
+            "framing": framing_text(self.framing),
+            "protocol": None if self.protocol is None else _registry_name(self.protocol),
+            "count": self.count,
+            "until": None if self.until is None else list(self.until),
+            "if_first": None if self.if_first is None else self.if_first.decode("latin-1"),
+        }
+
+
 def _registry_name(protocol: Any) -> str:
     name = getattr(protocol, "name", None)
     return name if isinstance(name, str) else type(protocol).__name__

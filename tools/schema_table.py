@@ -137,10 +137,16 @@ def _framing_json(spec: Spec, d: str) -> list[str] | None:
     return None if spec.framing(d) is None else spec.describe_framing(d)  # type: ignore[arg-type]
 
 
+def _steps_json(spec: Spec, d: str) -> list[dict[str, Any]] | None:
+    framing = spec.framing(d)  # type: ignore[arg-type]
+    return [step.to_json_dict() for step in framing] if isinstance(framing, list) else None
+
+
 def spec_json(spec: Spec, direction: str | None = None) -> dict[str, Any]:
     """JSON-ready data.  One direction (a symmetric spec, or ``direction`` given): the
     protocol's document (``Protocol.to_json_dict()``) plus ``spec``, ``port``,
-    ``direction``, ``framing`` and ``step_protocols`` (the documents of the other
+    ``direction``, ``framing`` (text lines), ``framing_steps`` (a framing sequence's
+    steps as data, else ``None``) and ``step_protocols`` (the documents of the other
     protocols its framing steps use, e.g. PostgreSQL's startup packets); both
     directions: ``{"spec", "port", "directions": {"client": ..., "server": ...}}``
     with one such document each."""
@@ -153,6 +159,7 @@ def spec_json(spec: Spec, direction: str | None = None) -> dict[str, Any]:
             port=spec.port,
             direction=shown,
             framing=_framing_json(spec, d),
+            framing_steps=_steps_json(spec, d),
             step_protocols=[
                 p.to_json_dict()
                 for p in _protocols(spec, d)

@@ -95,3 +95,21 @@ def test_repr_and_describe() -> None:
     assert step.describe() == "fixed:1 [example] if the first byte is one of 'N', 'S', 1 frame"
     assert Step("length:4", until=("A", "B")).describe() == "length:4, until A or B"
     assert repr(Step("length:4", until="A")) == "Step('length:4', until='A')"
+
+
+def test_json() -> None:
+    step = Step("fixed:1", EXAMPLE, count=1, if_first=b"NS")
+    assert step.to_json_dict() == {
+        "framing": "fixed:1",
+        "protocol": "example",
+        "count": 1,
+        "until": None,
+        "if_first": "NS",
+    }
+    assert Step(_FakeFramer(), until=("A", "B")).to_json_dict() == {
+        "framing": "FakeFramer()",
+        "protocol": None,
+        "count": None,
+        "until": ["A", "B"],
+        "if_first": None,
+    }

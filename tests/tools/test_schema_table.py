@@ -121,6 +121,23 @@ def test_postgres_schema_shows_char_tags_and_the_startup_packets() -> None:
     data = json.loads(run("schema", "--spec", "postgres", "--direction", "client", "--json"))
     assert data["protocol"] == "postgres-frontend"
     assert [p["protocol"] for p in data["step_protocols"]] == ["postgres-startup"]
+    assert data["framing_steps"] == [
+        {
+            "framing": "length:4,includes=1",
+            "protocol": "postgres-startup",
+            "count": None,
+            "until": ["StartupMessage"],
+            "if_first": None,
+        },
+        {
+            "framing": "length:4,header=1,includes=1",
+            "protocol": "postgres-frontend",
+            "count": None,
+            "until": None,
+            "if_first": None,
+        },
+    ]
+    assert json.loads(run("schema", "--spec", "dns", "--json"))["framing_steps"] is None
 
 
 def test_real_protocol_shapes_in_the_table():
