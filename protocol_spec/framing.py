@@ -149,7 +149,6 @@ class Step:
             text += f", until {' or '.join(self.until)}"
         return text
 
-
     def to_json_dict(self) -> dict[str, Any]:
         """The step as JSON-ready data (``if_first`` as text: one character per byte)."""
         return {
