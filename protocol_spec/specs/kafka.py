@@ -8,8 +8,8 @@ request starts with its header, whose ``request_api_key`` (INT16) is the tag;
 
 A response carries only the ``correlation_id`` of its request: which API and
 version it answers is known from that request alone, so ``RESPONSES`` decodes a
-response's header and keeps its body as bytes; decode the body with the
-response class of the request (``ApiVersionsResponse.decode(response.body)``).
+response's header and keeps its body as bytes; ``decode_response_body(request,
+response)`` decodes the body as the answer to its request (ApiVersions here).
 
 Types: ``STRING`` is ``String(i16)``; ``NULLABLE_STRING`` is ``String(i16,
 null=-1)``; ``ARRAY`` is ``Array(item, count=i32)``, nullable with ``null=-1``.
@@ -38,7 +38,10 @@ __all__ = [
     "REQUESTS",
     "Response",
     "ApiVersion",
+    "ApiVersionsResponseV0",
     "ApiVersionsResponse",
+    "response_body_class",
+    "decode_response_body",
     "RESPONSES",
     "KAFKA",
 ]
@@ -93,15 +96,45 @@ class ApiVersion(Message):
     max_version: i16
 
 
-class ApiVersionsResponse(Message):
-    """ApiVersions Response (Version: 1-2) body => error_code [api_keys] throttle_time_ms.
+class ApiVersionsResponseV0(Message):
+    """ApiVersions Response (Version: 0) body => error_code [api_keys]."""
 
-    (Version 0 has no throttle_time_ms.)
-    """
+    error_code: i16
+    api_keys: Array(ApiVersion, count=i32)
+
+
+class ApiVersionsResponse(Message):
+    """ApiVersions Response (Version: 1-2) body => error_code [api_keys] throttle_time_ms."""
 
     error_code: i16
     api_keys: Array(ApiVersion, count=i32)
     throttle_time_ms: i32 = 0
+
+
+def response_body_class(api_key: int, api_version: int) -> type[Message]:
+    """The body class of the response to a request of ``api_key`` at ``api_version``
+    (``KeyError`` for the APIs and versions this spec does not describe)."""
+    if api_key == API_VERSIONS and api_version == 0:
+        return ApiVersionsResponseV0
+    if api_key == API_VERSIONS and api_version in (1, 2):
+        return ApiVersionsResponse
+    raise KeyError(f"no response body described for api_key {api_key} version {api_version}")
+
+
+def decode_response_body(request: Message, response: Response) -> Message:
+    """``response``'s body decoded as the answer to ``request``.
+
+    A response answers the request with its ``correlation_id``; another one is a
+    ``ValueError`` (pair them first).  Bad body bytes are a ``DecodeError``.
+    """
+    cid = getattr(request, "correlation_id", None)
+    if cid != response.correlation_id:
+        raise ValueError(
+            f"response {response.correlation_id} does not answer request {cid} "
+            "(correlation ids differ)"
+        )
+    cls = response_body_class(request.TAG or 0, request.request_api_version)  # type: ignore[attr-defined]
+    return cls.decode(response.body)
 
 
 KAFKA = Spec(

@@ -23,8 +23,11 @@ from wirekit.protocol_spec.specs.kafka import (
     ApiVersion,
     ApiVersionsRequest,
     ApiVersionsResponse,
+    ApiVersionsResponseV0,
     MetadataRequest,
     Response,
+    decode_response_body,
+    response_body_class,
 )
 
 
@@ -188,3 +191,21 @@ def test_metadata_round_trips(version, corr, client, topics, flags) -> None:
     )
     data = REQUESTS.encode(msg)
     assert REQUESTS.decode(data) == msg
+
+
+def test_a_response_body_is_decoded_as_the_answer_to_its_request() -> None:
+    request = REQUESTS.decode(unsized(REQUEST_CASES[0][0]))  # ApiVersions v0, correlation 1
+    v0_body = API_VERSIONS_BODY[:-4]  # version 0: no throttle_time_ms
+    response = Response(correlation_id=1, body=v0_body)
+    body = decode_response_body(request, response)
+    assert isinstance(body, ApiVersionsResponseV0) and body.encode() == v0_body
+    v2 = ApiVersionsRequest(request_api_version=2, correlation_id=1)
+    assert decode_response_body(v2, RESPONSES.decode(unsized(API_VERSIONS_RESPONSE))) == (
+        ApiVersionsResponse.decode(API_VERSIONS_BODY)
+    )
+    with pytest.raises(ValueError, match="response 5 does not answer request 1"):
+        decode_response_body(request, Response(correlation_id=5, body=v0_body))
+    with pytest.raises(DecodeError):
+        decode_response_body(v2, Response(correlation_id=1, body=v0_body))  # v2 needs more
+    with pytest.raises(KeyError, match="api_key 3 version 1"):
+        response_body_class(3, 1)
