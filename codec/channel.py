@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from .decoder import StreamDecoder
 from .errors import DecoderClosed
-from .events import EOF, NEED_DATA, Frames
+from .events import EOF, NEED_DATA, Error, Frames, Messages
 from .inbox import Inbox
 from .sender import SendSequence
 from .sockopts import Address, KeepAlive, configure, is_unix_address, open_connection
@@ -39,6 +39,8 @@ from .transport_errors import (
 )
 
 __all__ = ["Channel", "connect", "DEFAULT_RECV_BUFFER"]
+
+_ITEMS = (Messages, Frames, Error)  # the events that give recv() something
 
 #: Size of the reused receive buffer (bytes) unless ``recv_buffer=`` says otherwise.
 DEFAULT_RECV_BUFFER = 64 * 1024
@@ -341,32 +343,35 @@ class Channel:
         next_event = dec.next_event
         while True:
             ev = next_event()
-            if ev is NEED_DATA:
-                if dec.closed:
-                    raise self._decoder_closed()
+            if ev is NEED_DATA:  # (after a fatal error the decoder says EOF instead)
                 if deadline is None and self._sock_timeout is None:
-                    # the common case, inline: a blocking read into the reused buffer
-                    try:
-                        n = self._sock.recv_into(self._view)
-                    except OSError as exc:
-                        raise self._recv_error(exc, t) from exc
-                    if n:
-                        dec.receive_data(self._view[:n])
-                    else:
-                        self._eof = True
-                        dec.receive_eof()
+                    # the common case, inline: blocking reads into the reused buffer
+                    sock, view, receive = self._sock, self._view, dec.receive_data
+                    while ev is NEED_DATA:
+                        try:
+                            n = sock.recv_into(view)
+                        except OSError as exc:
+                            raise self._recv_error(exc, t) from exc
+                        if n:
+                            receive(view[:n])
+                        elif self._eof:  # pragma: no cover - the decoder said EOF already
+                            raise self._closed_error()
+                        else:
+                            self._eof = True
+                            dec.receive_eof()
+                        ev = next_event()
                 else:
                     self._fill(deadline, t)
-                continue
+                    continue
             if ev is EOF:  # the end of the stream, or of what could be framed
                 if inbox.fatal is not None:
                     raise self._decoder_closed()
                 raise self._closed_error()
             if type(ev) is Frames and self._raw_frames():
                 return ev[0]  # pull mode: a run of one frame, kept whole with its header
-            inbox.push([ev])
-            if inbox:
-                return inbox.pop()
+            if type(ev) in _ITEMS:  # (gap events do not happen on a live socket)
+                inbox.push([ev])
+                return inbox.pop()  # pull mode: one item, or the error raised in its place
 
     def __iter__(self) -> Iterator[Any]:
         """Messages until the peer closes cleanly (each ``recv()`` with the channel's
