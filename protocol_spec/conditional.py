@@ -117,6 +117,14 @@ class If(Field):
         self.tree = tree
         #: the field names the condition reads (each must be an earlier field)
         self.names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
+        #: (field, attribute) for every ``field.attribute`` read (checked at definition)
+        self.attributes = sorted(
+            {
+                (n.value.id, n.attr)
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+            }
+        )
         self.code = compile(tree, f"<wirekit If({self.condition})>", "eval")
         self.greedy = self.inner.greedy
         self.fast_reads = self.inner.fast_reads

@@ -789,6 +789,22 @@ def _check_scope_names(name: str, order: list[str], fields: list[Field]) -> None
                     f"{name}.{order[i]}: its condition reads {ref!r}, which is not an earlier "
                     f"field of {name}"
                 )
+        for ref, attr in getattr(field, "attributes", ()):
+            target = fields[order.index(ref)]
+            parts = getattr(target, "parts", None)  # a Bits field's sub-fields
+            msg_cls = getattr(target, "msg_cls", None)  # a nested message's fields
+            known = (
+                [p[0] for p in parts]
+                if parts is not None
+                else [f.name for f in msg_cls.fields()]
+                if msg_cls is not None
+                else None
+            )
+            if known is not None and attr not in known:
+                raise SchemaError(
+                    f"{name}.{order[i]}: its condition reads {ref}.{attr}, but {ref} has no "
+                    f"{attr!r} (it has {', '.join(known)})"
+                )
 
 
 def _derived_map(infos: Any) -> dict[str, FieldInfo]:

@@ -221,3 +221,11 @@ def test_fuzz_arbitrary_values(data):
     for name in data.draw(st.lists(st.sampled_from([f.name for f in cls.fields()]), max_size=2)):
         setattr(msg, name, data.draw(st.one_of(ANYTHING, st.integers(-1, 20)), label=name))
     check_encode(CONDITIONAL, msg)
+
+
+def test_conditions_read_sub_fields_that_exist():
+    with pytest.raises(SchemaError, match=r"reads flags.qso, but flags has no 'qso'"):
+
+        class Typo(Message):
+            flags: FLAGS
+            packet_id: If("flags.qso > 0", u16)
