@@ -45,6 +45,9 @@ def kind_param(kind: str) -> Any:
 
 
 ALL_KINDS = [kind_param(k) for k in KINDS]
+#: for the two heaviest scenarios (tens of thousands of messages): uvloop runs the
+#: lighter behavioural tests and tests/codec/test_aio.py, to keep the suite fast
+HEAVY_KINDS = [kind_param(k) for k in KINDS if not k.startswith("uvloop")]
 
 
 def open_fds() -> int:
