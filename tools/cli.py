@@ -108,6 +108,10 @@ def encode(
         frames = encode_text(text, protocol, framer)
     except (WirekitError, ValueError) as exc:
         raise click.ClickException(one_line(exc)) from exc
+    except click.ClickException:
+        raise
+    except Exception as exc:  # a wirekit bug: still one line, never a traceback
+        raise _InternalError(f"internal error ({type(exc).__name__}): {one_line(exc)}") from exc
     if out is None:
         for frame in frames:
             click.echo(frame.hex())
@@ -251,6 +255,10 @@ def sizes(
             write_plot(report, plot)
     except (WirekitError, ValueError) as exc:
         raise click.ClickException(one_line(exc)) from exc
+    except click.ClickException:
+        raise
+    except Exception as exc:  # a wirekit bug: still one line, never a traceback
+        raise _InternalError(f"internal error ({type(exc).__name__}): {one_line(exc)}") from exc
     if as_json:
         import json
 

@@ -137,10 +137,17 @@ def _float_text(value: float, bits: int) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def ascii_tokens(field: Field, value: Any) -> list[str]:
-    """The text fields (without separators) that carry ``value`` in the ``ascii`` encoding."""
+def ascii_tokens(field: Field, value: Any, scope: dict[str, Any] | None = None) -> list[str]:
+    """The text fields (without separators) that carry ``value`` in the ``ascii`` encoding.
+
+    ``scope`` holds the message's earlier values (what a conditional field reads).
+    """
+    if isinstance(field, If):
+        if not _present(field, value, scope):
+            return []  # not on the wire: no text either
+        return ascii_tokens(field.inner, value, scope)
     if value is None:
-        return [""]  # an absent optional: an empty field
+        return [""]  # an absent optional or a null marker: an empty field
     if isinstance(field, Bool):
         return ["1" if value else "0"]
     if isinstance(field, Float):
@@ -155,12 +162,18 @@ def ascii_tokens(field: Field, value: Any) -> list[str]:
         counted = field.count is not None and field.count.ref is None  # a count of its own
         head = [str(len(value))] if counted else []
         return head + [t for v in value for t in ascii_tokens(field.item, v)]
-    if isinstance(field, (Optional, If)):
-        return ascii_tokens(field.inner, value)
+    if isinstance(field, Optional):
+        return ascii_tokens(field.inner, value, scope)
     if isinstance(value, BitValues):
         return [str(int(v)) for v in value.to_dict().values()]
     if isinstance(field, Nested):
-        return [t for f in value.fields() for t in ascii_tokens(f.field, getattr(value, f.name))]
+        inner: dict[str, Any] = {}
+        tokens = []
+        for f in value.fields():
+            v = getattr(value, f.name)
+            tokens += ascii_tokens(f.field, v, inner)
+            inner[f.name] = v
+        return tokens
     return _plain_tokens(_plain(value))
 
 
@@ -191,8 +204,22 @@ def _svar(n: int) -> bytes:
     return encode_uvarint(zigzag_encode(n))
 
 
-def varint_bytes(field: Field, value: Any) -> bytes:
-    """``value`` in the schema with every integer as a varint (see the module docstring)."""
+def _present(field: If, value: Any, scope: dict[str, Any] | None) -> bool:
+    """Whether a conditional field is on the wire (without a scope: whether it has a value)."""
+    if scope is None:
+        return value is not None
+    return field.holds(scope)
+
+
+def varint_bytes(field: Field, value: Any, scope: dict[str, Any] | None = None) -> bytes:
+    """``value`` in the schema with every integer as a varint (see the module docstring).
+
+    ``scope`` holds the message's earlier values (what conditional and raw fields read).
+    """
+    if isinstance(field, If):
+        return varint_bytes(field.inner, value, scope) if _present(field, value, scope) else b""
+    if isinstance(value, BitValues):  # the packed integer, as a varint
+        return _uvar(int(field.pre(value)))  # type: ignore[attr-defined]
     if isinstance(field, (Enum, Flags)):
         raw = int(native_value(field, value))
         return _svar(raw) if field.base.signed else _uvar(raw)
@@ -211,19 +238,25 @@ def varint_bytes(field: Field, value: Any) -> bytes:
         if value is None:
             return _count_varint(field, None)
         head = b"" if field.length is not None else _count_varint(field, len(value))
-        body = b"".join(varint_bytes(field.item, v) for v in value)
+        body = b"".join(varint_bytes(field.item, v, scope) for v in value)
         return head + body + (field.until or b"")
     if isinstance(field, Optional):
-        return b"\x00" if value is None else b"\x01" + varint_bytes(field.inner, value)
+        return b"\x00" if value is None else b"\x01" + varint_bytes(field.inner, value, scope)
     if isinstance(field, Nested):
-        return b"".join(varint_bytes(f.field, getattr(value, f.name)) for f in value.fields())
+        inner: dict[str, Any] = {}
+        parts = []
+        for f in value.fields():
+            v = getattr(value, f.name)
+            parts.append(varint_bytes(f.field, v, inner))
+            inner[f.name] = v
+        return b"".join(parts)
     if isinstance(field, Raw) and isinstance(value, int) and not isinstance(value, bool):
         con = field.con
         signed = bool(getattr(con, "signed", False)) or (
             isinstance(con, construct.FormatField) and con.fmtstr[-1].islower()
         )
         return _svar(value) if signed or value < 0 else _uvar(value)
-    return _fixed_bytes(field, value)
+    return _fixed_bytes(field, value, scope)
 
 
 def _count_varint(field: Bytes | Array, n: int | None) -> bytes:
@@ -237,10 +270,27 @@ def _count_varint(field: Bytes | Array, n: int | None) -> bytes:
     return _svar(number) if getattr(count, "signed", False) else _uvar(number)
 
 
-def _fixed_bytes(field: Field, value: Any) -> bytes:
+def _fixed_bytes(field: Field, value: Any, scope: dict[str, Any] | None = None) -> bytes:
+    """The schema's own bytes of one field (a scoped field is written in ``scope``)."""
     out = bytearray()
-    field.write(value, out, "")
+    write_in = getattr(field, "write_in", None)
+    if field.scoped and write_in is not None:
+        write_in(value, out, "", {} if scope is None else scope)
+    else:
+        field.write(value, out, "")
     return bytes(out)
+
+
+def _per_field(msg: Message, part: Any) -> list[Any]:
+    """``part(field, value, scope)`` for every field of ``msg``, each seeing the values
+    of the fields before it (as conditions do)."""
+    scope: dict[str, Any] = {}
+    out = []
+    for f in type(msg).fields():
+        value = getattr(msg, f.name)
+        out.append(part(f.field, value, scope))
+        scope[f.name] = value
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -278,15 +328,15 @@ def encode_as(msg: Message, protocol: Protocol, encoding: str) -> Encoded:
     values = [getattr(msg, f.name) for f in infos]
     tag = cls.TAG or 0
     if encoding == "fixed":
-        parts = [_fixed_bytes(f.field, v) for f, v in zip(infos, values, strict=True)]
+        parts = _per_field(msg, _fixed_bytes)
         data = protocol.encode(msg)
         return Encoded(data, tuple((f.name, len(p)) for f, p in zip(infos, parts, strict=True)))
     if encoding == "varint":
-        parts = [varint_bytes(f.field, v) for f, v in zip(infos, values, strict=True)]
+        parts = _per_field(msg, varint_bytes)
         data = _uvar(tag) + b"".join(parts)
         return Encoded(data, tuple((f.name, len(p)) for f, p in zip(infos, parts, strict=True)))
     if encoding == "ascii":
-        groups = [ascii_tokens(f.field, v) for f, v in zip(infos, values, strict=True)]
+        groups = _per_field(msg, ascii_tokens)
         tokens = [str(tag)] + [t for g in groups for t in g]
         data = (",".join(tokens) + "\n").encode()  # one separator each, the last a newline
         sizes = [sum(len(t.encode()) + 1 for t in g) for g in groups]

@@ -42,8 +42,10 @@ from wirekit.protocol_spec.example import (
     Telemetry,
     sample_messages,
 )
+from wirekit.protocol_spec.specs import BUILTIN_SPECS, builtin_spec
 from wirekit.tools import jsonmap
 from wirekit.tools.jsonmap import JSONMappingError, dumps, from_json, iter_records, loads, to_json
+from wirekit.tools.values import GenerationError, ValueGenerator
 
 from ..protocol_spec.strategies import messages_of, typed
 from ..protocol_spec.test_fuzz import KIND_PROTOCOL, OTHER
@@ -412,3 +414,20 @@ def test_derived_counts_null_markers_and_c_strings():
     assert with_blob.blob == b"\x00\xff" and with_blob.maybe == [1]
     with pytest.raises(JSONMappingError, match=r"Query.names\[1\]: expected a string"):
         from_json({"type": "Query", "names": ["a", 1]}, proto)
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_SPECS))
+def test_generated_messages_of_every_built_in_spec_round_trip(name):
+    spec = builtin_spec(name)
+    for direction in spec.directions:
+        protocol = spec.protocol(direction)
+        for distribution in ("zeros", "uniform", "realistic"):
+            gen = ValueGenerator(distribution, seed=1)
+            for cls in protocol.messages:
+                try:
+                    msg = gen.message(cls)
+                except GenerationError:
+                    continue
+                wire = protocol.encode(msg)
+                decoded = protocol.decode(wire)
+                assert protocol.encode(through_text(decoded, protocol)) == wire, cls.__name__

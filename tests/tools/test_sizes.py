@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from wirekit.protocol_spec import Message, Protocol, Raw, u8
 from wirekit.protocol_spec.example import EXAMPLE, Heartbeat, sample_messages
+from wirekit.protocol_spec.specs import BUILTIN_SPECS, builtin_spec
 from wirekit.tools.cli import main
 from wirekit.tools.jsonmap import dumps, to_json
 from wirekit.tools.sizes import (
@@ -284,3 +285,40 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path, args, words, code):
             result.output
         )
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_SPECS))
+def test_every_built_in_spec_is_measured_in_every_distribution(name):
+    spec = builtin_spec(name)
+    protocols = list(dict.fromkeys(spec.protocol(d) for d in spec.directions))
+    for distribution in DISTRIBUTIONS:
+        report = size_report(
+            protocols, distribution=distribution, count=4, integers=False, fields=True
+        )
+        rows = [r for r in report.rows if r.kind == "message"]
+        assert rows, report.notes
+        msgs, _ = generated_messages(protocols, distribution, count=4)
+        total = next(r for r in report.rows if r.kind == "total")
+        expected = 0
+        for m in msgs:
+            proto = next(p for p in protocols if type(m) in p)
+            expected += len(proto.encode(m))
+        assert total.sizes["fixed"] == expected
+        for row in rows:
+            for enc, size in row.sizes.items():
+                assert sum(f.sizes[enc] for f in row.fields) == pytest.approx(size), (row.name, enc)
+    result = CliRunner().invoke(main, ["sizes", "--spec", name, "--count", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["kind"] == "message"
+
+
+def test_an_unexpected_error_is_still_one_line(monkeypatch):
+    from wirekit.tools import sizes as sizes_module
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("a bug\nover two lines")
+
+    monkeypatch.setattr(sizes_module, "size_report", boom)
+    result = CliRunner().invoke(main, ["sizes"])
+    assert result.exit_code == 4
+    assert result.output.strip() == "Error: internal error (RuntimeError): a bug over two lines"
