@@ -29,6 +29,7 @@ from typing import Any
 
 from ._engine import Gen
 from .composite import Array, Nested, Optional, Raw
+from .cstring import CString
 from .fields import (
     Bool,
     Bytes,
@@ -133,10 +134,13 @@ def _count_ok(count: Any) -> bool:
 def supported(field: Field) -> bool:
     """Whether :func:`field_pieces` can encode ``field``."""
     t = type(field)
-    if t in _SCALARS or t in (FixedBytes, VarUInt, VarSInt):
+    if t in _SCALARS or t in (FixedBytes, VarUInt, VarSInt, CString):
         return True
     if t in (Bytes, String):
-        return field.null is None and (field.count is None or _count_ok(field.count))  # type: ignore[attr-defined]
+        b: Any = field
+        if b.null is not None:  # a null marker written by a plain integer prefix
+            return type(b.count) is PrefixCount and type(b.count.field) is Int
+        return b.count is None or _count_ok(b.count)
     if t is Array:
         a: Any = field
         if a.until is not None or a.greedy or a.null is not None:
@@ -212,15 +216,28 @@ def field_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
         return [Data(f"({one}[{v}] if {cond} else {slow}({v}))")]
     if t is VarSInt:
         return [Data(f"{g.const(svarint_bytes, 'sv')}({expr})")]
-    if t in (Bytes, String):
+    if t is CString:
         v = g.tmp()
-        if t is String:
-            g.emit(f"{v} = {g.const(str.encode, 'senc')}({expr}, 'utf-8')")
-        else:
-            g.emit(f"{v} = {expr}")
-            with g.block(f"if {v}.__class__ is not bytes:"):
-                g.emit("raise TypeError")
-        return _prefixed(field.count, f"len({v})", [Data(v)])
+        g.emit(f"{v} = {g.const(str.encode, 'senc')}({expr}, {field.encoding!r})")
+        cond = f"0 in {v}"
+        if field.max_length is not None:
+            cond += f" or len({v}) > {field.max_length}"
+        with g.block(f"if {cond}:"):
+            g.emit("raise ValueError")
+        return [Data(v), Pack("B", None, "0")]  # the NUL packs with what follows
+    if t in (Bytes, String) and field.null is not None:
+        v = g.tmp()
+        b = g.tmp("nb")
+        g.emit(f"{v} = {expr}")
+        with g.block(f"if {v} is None:"):
+            prefix = field.count.field
+            marker = struct.pack(prefix.endian + prefix.fmt, field.null)
+            g.emit(f"{b} = {g.const(marker, 'null')}")
+        with g.block("else:"):
+            g.emit(f"{b} = {join(g, _bytes_pieces(g, field, v))}")
+        return [Data(b)]
+    if t in (Bytes, String):
+        return _bytes_pieces(g, field, expr)
     if t is Array:
         return _array_pieces(g, field, expr)
     if t is Optional:
@@ -254,6 +271,21 @@ def field_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
         sign = ", signed=True" if signed else ""
         return [Data(f"{tb}({expr}, {n}, {order!r}{sign})")]
     raise TypeError(f"no pieces for {field!r}")  # pragma: no cover - guarded by supported()
+
+
+def _bytes_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
+    """A bytes or string value (not ``None``) after its length prefix."""
+    v = g.tmp()
+    if type(field) is String:
+        g.emit(f"{v} = {g.const(str.encode, 'senc')}({expr}, 'utf-8')")
+    else:
+        g.emit(f"{v} = {expr}")
+        with g.block(f"if {v}.__class__ is not bytes:"):
+            g.emit("raise TypeError")
+    if field.null is not None:  # a marker at the top of the range takes a length away
+        with g.block(f"if len({v}) > {field.limit}:"):
+            g.emit("raise ValueError")
+    return _prefixed(field.count, f"len({v})", [Data(v)])
 
 
 def _prefixed(count: Any, n: str, body: list[Piece]) -> list[Piece]:

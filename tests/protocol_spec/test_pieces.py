@@ -57,6 +57,7 @@ def test_byte_orders_and_data_split_runs():
 @pytest.mark.parametrize(
     "field",
     [u8, boolean, varuint, varsint, FixedBytes(3), String(u8), Bytes(u32), String(rest=True)]
+    + [CString(), CString("latin-1", max_length=3), String(i32, null=-1), Bytes(u8, null=255)]
     + [Array(u16), Array(i16, length=3), Array(String(u8), count=u8), Optional(Position)],
     ids=repr,
 )
@@ -66,8 +67,8 @@ def test_supported_kinds(field):
 
 @pytest.mark.parametrize(
     "field",
-    [CString(), String(i32, null=-1), Array(u8, until=b"\x00"), Array(u8, rest=True)]
-    + [Array(u8, count=i16, null=-1), Optional(CString()), Array(CString())],
+    [Array(u8, until=b"\x00"), Array(u8, rest=True), Array(u8, count=i16, null=-1)]
+    + [Optional(Array(u8, rest=True)), Array(Array(u8, until=b"\x00"))],
     ids=repr,
 )
 def test_other_kinds_keep_the_field_by_field_writer(field):
@@ -91,6 +92,9 @@ MIXED = message_class(
         "i": varsint,
         "j": Bytes(u16),
         "k": Array(boolean),
+        "l": CString(),
+        "m": Array(Bytes(i32, null=-1), count=i16),
+        "n": Optional(String(u16, null=65535)),
     },
     tag=0x0102,
 )

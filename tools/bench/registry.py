@@ -37,6 +37,7 @@ GROUPS = ("schema", "deframe", "messages", "blocking", "select", "asyncio", "cap
 #: the modules whose import registers the project's benchmarks
 BENCH_MODULES = (
     "wirekit.tools.bench.schema",
+    "wirekit.tools.bench.schema_specs",
     "wirekit.tools.bench.deframe",
     "wirekit.tools.bench.bigframe",
     "wirekit.tools.bench.messages",
