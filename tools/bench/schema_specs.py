@@ -12,6 +12,7 @@ one join.  Target ``schema.hand``; outputs checked against wirekit's first.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from wirekit.protocol_spec.specs.postgres import (
@@ -129,7 +130,7 @@ def _decode_row_description(buf: bytes) -> Any:
     if n < 0 or 19 * n > len(buf) - 3:
         raise ValueError("bad column count")
     off = 3
-    columns = []
+    columns: list[Any] = []
     append = columns.append
     unpack = _COLUMN_READ.unpack_from
     find = buf.index
@@ -154,8 +155,14 @@ def _decode_row_description(buf: bytes) -> Any:
     return o
 
 
-_ENCODERS = {DataRow: _encode_data_row, RowDescription: _encode_row_description}
-_DECODERS = {0x44: _decode_data_row, 0x54: _decode_row_description}
+_ENCODERS: dict[type, Callable[[Any], bytes]] = {
+    DataRow: _encode_data_row,
+    RowDescription: _encode_row_description,
+}
+_DECODERS: dict[int, Callable[[bytes], Any]] = {
+    0x44: _decode_data_row,
+    0x54: _decode_row_description,
+}
 
 
 def hand_encode(msg: Any) -> bytes:
