@@ -137,6 +137,17 @@ class Frames(tuple):
             off += size
         return got
 
+    def items(self) -> list:
+        """What a transport hands on: the bodies -- or, when the frames carry header
+        bytes (PostgreSQL's type byte, MQTT's first byte), the :class:`Frame` items,
+        so the header is not lost."""
+        kind = _get(self, 3)
+        if kind == LAYOUT_FIXED:
+            return _get(self, 0)
+        if kind == LAYOUT_FRAMES and not _get(self, 6)[0].header:
+            return _get(self, 0)
+        return self.frames()
+
     def __len__(self) -> int:
         return len(_get(self, 0))
 

@@ -8,7 +8,8 @@ loop::
     while inbox:
         msg = inbox.pop()        # a message (or frame body), or raises the error in its place
 
-Messages runs give their messages, Frames runs their bodies; an :class:`Error` event
+Messages runs give their messages, Frames runs their bodies (or :class:`Frame` items
+when the frames carry header bytes, see :meth:`Frames.items`); an :class:`Error` event
 is raised by ``pop`` when its turn comes (the wirekit exception itself, with its
 offset; a fatal one is the last item).  Gap and sync events are for captures; a live
 stream has none but delimited resyncs, which need no action, so they are skipped.
@@ -42,7 +43,7 @@ class Inbox:
             if t is Messages:
                 items.extend(ev.messages)
             elif t is Frames:
-                items.extend(ev.bodies)
+                items.extend(ev.items())
             elif t is Error:
                 items.append(ev)
                 if ev.fatal:

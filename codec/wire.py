@@ -52,7 +52,7 @@ class Wire:
     :meth:`for_spec` builds one side of a :class:`~wirekit.protocol_spec.Spec`.
     """
 
-    __slots__ = ("decoder", "protocol", "send_protocol", "send_framer", "raw_frames", "_encoder")
+    __slots__ = ("decoder", "protocol", "send_protocol", "send_framer", "_encoder")
 
     @classmethod
     def for_spec(cls, spec: Any, side: str) -> Wire:
@@ -95,8 +95,6 @@ class Wire:
         self.decoder = StreamDecoder(framing, protocol)
         self.protocol = protocol
         self.send_protocol = send_protocol
-        # frames mode with a header framer: items are Frame tuples (header kept)
-        self.raw_frames = protocol is None and bool(getattr(framing, "header", 0))
         if send_protocol is None:
             self._encoder: Encoder | MessageEncoder = Encoder(self.send_framer)
         else:
@@ -109,7 +107,7 @@ class Wire:
         if t is Messages:
             return event.messages
         if t is Frames:
-            return list(event) if self.raw_frames else event.bodies
+            return event.items()
         return None
 
     @staticmethod

@@ -96,3 +96,17 @@ def test_eof_inside_a_frame_is_raised_last_and_clear_empties():
     assert len(inbox) == 2
     inbox.clear()
     assert not inbox
+
+
+def test_frames_with_header_bytes_come_out_whole():
+    from wirekit.codec import Frame, LengthPrefixed, StreamDecoder
+
+    framer = LengthPrefixed(width=4, header=1, includes_prefix=True)  # PostgreSQL-style
+    inbox = Inbox()
+    inbox.push(StreamDecoder(framer).feed(framer.encode(b"abc", b"Q") + framer.encode(b"", b"S")))
+    got = [inbox.pop(), inbox.pop()]
+    assert [type(f) for f in got] == [Frame, Frame]
+    assert [(f.header, f.data) for f in got] == [(b"Q", b"abc"), (b"S", b"")]
+    plain = Inbox()
+    plain.push(StreamDecoder("length:2").feed(b"\x00\x02hi"))
+    assert plain.pop() == b"hi"

@@ -36,7 +36,6 @@ def test_messages_mode_decodes_runs_and_encodes_messages() -> None:
 def test_frames_mode_keeps_headers_as_frame_items() -> None:
     framer = LengthPrefixed(width=4, header=1, includes_prefix=True)  # PostgreSQL-style
     wire = Wire(framer)
-    assert wire.raw_frames
     data = framer.encode(b"abc", b"Q") + framer.encode(b"", b"S")
     (run,) = wire.decoder.feed(data)
     items = wire.items(run)
