@@ -81,7 +81,7 @@ class LengthPrefixed(FixedLayout):
         adjustment: int = 0,
         max_frame: int = DEFAULT_MAX_FRAME,
     ) -> None:
-        if width not in _FORMATS or isinstance(width, bool):
+        if type(width) is not int or width not in _FORMATS:  # 4.0 == 4, but no float widths
             raise ValueError(f"width must be 1, 2, 4 or 8, got {width!r}")
         if byteorder not in ("big", "little"):
             raise ValueError(f"byteorder must be 'big' or 'little', got {byteorder!r}")

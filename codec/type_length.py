@@ -37,7 +37,7 @@ class TypeLength(FixedLayout):
         return f"TypeLength({dict(self.sizes)!r}, tag_width={self.tag_width})"
 
     def __init__(self, sizes: Mapping[int, int], *, tag_width: int = 1) -> None:
-        if tag_width not in (1, 2) or isinstance(tag_width, bool):
+        if type(tag_width) is not int or tag_width not in (1, 2):
             raise ValueError(f"tag_width must be 1 or 2, got {tag_width!r}")
         if not isinstance(sizes, Mapping) or not sizes:
             raise ValueError("sizes must be a non-empty mapping of tag -> frame size")

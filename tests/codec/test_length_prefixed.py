@@ -401,3 +401,10 @@ def test_an_announced_length_is_not_allocated_before_its_bytes_arrive(max_frame)
         tracemalloc.stop()
     assert dec.buffered == 6
     assert peak < 1_000_000
+
+
+@pytest.mark.parametrize("width", [4.0, 2.0, True, "4"])
+def test_a_width_that_is_not_an_int_is_refused(width):
+    # 4.0 == 4 and True == 1: accepted, they would fail later inside feed()
+    with pytest.raises(ValueError, match="width must be 1, 2, 4 or 8"):
+        LengthPrefixed(width)

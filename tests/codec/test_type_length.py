@@ -86,3 +86,9 @@ def test_encode_checks_tag_and_size():
     for sizes in ({}, {256: 3}, {1: 0}, [1]):
         with pytest.raises(ValueError):
             TypeLength(sizes)
+
+
+@pytest.mark.parametrize("tag_width", [2.0, 1.0, True])
+def test_a_tag_width_that_is_not_an_int_is_refused(tag_width):
+    with pytest.raises(ValueError, match="tag_width must be 1 or 2"):
+        TypeLength({1: 3}, tag_width=tag_width)
