@@ -104,17 +104,18 @@ class SendSequence:
             # a step that never ends (the steady state): nothing to walk
             framer = steps.framer
             if not framer.single_message:
-                raw = _encode(steps.protocol, item)
-                h = framer.header if hasattr(framer, "header") else 0
-                if h:
+                h = getattr(framer, "header", 0)
+                if not h:
+                    raw = item if type(item) is bytes else _encode(steps.protocol, item)
+                    out = framer.encode(raw)
+                else:
+                    raw = _encode(steps.protocol, item)
                     if len(raw) < h:
                         raise EncodeError(
                             f"encoded {type(item).__name__} of {len(raw)} bytes is shorter"
                             f" than the framer's {h}-byte header"
                         )
                     out = framer.encode(raw[h:], raw[:h])
-                else:
-                    out = framer.encode(raw)
                 self._offset += len(out)
                 return out
         return self.encode_many((item,))
