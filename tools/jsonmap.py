@@ -512,12 +512,24 @@ def register(field_cls: type[Field], to_json: ToJSON, from_json: FromJSON) -> No
     if not (isinstance(field_cls, type) and issubclass(field_cls, Field)):
         raise TypeError(f"register() needs a Field subclass, not {field_cls!r}")
     _HANDLERS[field_cls] = (to_json, from_json)
+    _RESOLVED.clear()
+    _PLANS.clear()
+
+
+# field class -> its handlers found along the MRO (cleared by register); a class
+# found nowhere is not cached: its py_type decides, per field
+_RESOLVED: dict[type, tuple[ToJSON, FromJSON]] = {}
 
 
 def _handlers(field: Field, path: str) -> tuple[ToJSON, FromJSON]:
-    for klass in type(field).__mro__:
+    cls = type(field)
+    found = _RESOLVED.get(cls)
+    if found is not None:
+        return found
+    for klass in cls.__mro__:
         found = _HANDLERS.get(klass)  # type: ignore[call-overload]
         if found is not None:
+            _RESOLVED[cls] = found
             return found
     found = _BY_PY_TYPE.get(field.py_type)
     if found is not None:
@@ -554,19 +566,55 @@ def _derived(cls: type[Message]) -> set[str]:
 # --------------------------------------------------------------------------
 
 
+# message class -> (name, field, to_json handler, None maps to null, path) per field,
+# built on first use (classes do not change once defined; register() clears it)
+_PLANS: dict[type, list[tuple[str, Field, ToJSON, bool, str]]] = {}
+
+
+def _plan(cls: type[Message]) -> list[tuple[str, Field, ToJSON, bool, str]] | None:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        derived = _derived(cls)
+        top = cls.__name__
+        try:
+            plan = [
+                (
+                    f.name,
+                    f.field,
+                    _handlers(f.field, f.name)[0],
+                    f.name in derived or _nullable(f.field),
+                    f"{top}.{f.name}",
+                )
+                for f in cls.fields()
+            ]
+        except JSONMappingError:
+            return None  # a field without a mapping: the error comes with its path
+        _PLANS[cls] = plan
+    return plan
+
+
 def _fields_to(msg: Message, path: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    derived = _derived(type(msg))
-    for info in type(msg).fields():
-        where = f"{path}.{info.name}"
+    cls = type(msg)
+    plan = _plan(cls)
+    if plan is None:
+        derived = _derived(cls)
+        plan = [
+            (f.name, f.field, value_to_json, f.name in derived, f"{path}.{f.name}")
+            for f in cls.fields()
+        ]
+    top = path == cls.__name__  # the usual case: the field paths are precomputed
+    for name, field, to, none_is_null, where in plan:
+        if not top:
+            where = f"{path}.{name}"
         try:
-            value = getattr(msg, info.name)
+            value = getattr(msg, name)
         except AttributeError:
             raise _fail(where, "missing field") from None
-        if value is None and info.name in derived:
-            out[info.name] = None  # not set yet: encoding derives it
+        if value is None and none_is_null:
+            out[name] = None  # a derived count not set yet, or a null marker
         else:
-            out[info.name] = value_to_json(info.field, value, where)
+            out[name] = to(field, value, where)
     return out
 
 
