@@ -46,10 +46,10 @@ class Steps:
                 if not isinstance(s, Step):
                     raise TypeError(f"a framing sequence holds Step objects, not {s!r}")
             last = steps[-1]
-            if last.count is not None or last.until is not None:
+            if last.count is not None or last.until is not None or last.if_first is not None:
                 raise ValueError(
-                    "the last Step of a framing sequence must be endless (no count, no until):"
-                    " it is the steady state"
+                    "the last Step of a framing sequence must be endless and unconditional"
+                    " (no count, until or if_first): it is the steady state"
                 )
             resolved = [
                 (
@@ -89,7 +89,11 @@ class Steps:
             if byte in self.if_first:
                 self.if_first = None
                 break
+            index = self._index
             self.advance()
+            if self._index == index:  # the last step (never conditional: see __init__)
+                self.if_first = None
+                break
             changed = True
         return changed
 

@@ -329,3 +329,13 @@ def test_frontend_sequence_is_the_same_whatever_the_chunking_and_in_pull_mode(ca
         sent = [Query(q) for q in queries] + [Terminate()]
         rest = got[len(head) + 1 :]
         assert all(m in sent for m in rest)
+
+
+def test_the_last_step_cannot_be_conditional():
+    # it is the steady state: a condition there had no step to fall back to
+    from wirekit.protocol_spec import Step
+
+    with pytest.raises(ValueError, match="steady state"):
+        StreamDecoder([Step("fixed:1", if_first=b"N")])
+    with pytest.raises(ValueError, match="steady state"):
+        StreamDecoder([Step("fixed:1", count=1), Step("fixed:1", if_first=b"N")])
