@@ -13,7 +13,7 @@
     assert proto.decode(data) == Login(user="ada")
 """
 
-from ._engine import DEFAULT_MAX_ITEMS
+from ._engine import DEFAULT_MAX_ITEMS, MAX_DEPTH
 from .bits import Bits, BitValues
 from .composite import Array, Nested, Optional, Raw
 from .conditional import If
@@ -89,6 +89,7 @@ __all__ = [
     "Direction",
     "DIRECTIONS",
     "DEFAULT_MAX_ITEMS",
+    "MAX_DEPTH",
     "construct_name",
     # field kinds
     "Field",

@@ -28,11 +28,18 @@ from typing import Any, NoReturn
 
 from .errors import DecodeError, TooManyItemsError, TruncatedError
 
-__all__ = ["Reader", "Gen", "DEFAULT_MAX_ITEMS"]
+__all__ = ["Reader", "Gen", "DEFAULT_MAX_ITEMS", "MAX_DEPTH"]
 
 #: the default bound on decoded array items per message, nested arrays counted
 #: (``Protocol(max_items=...)``, ``Message.decode(data, max_items=...)``)
 DEFAULT_MAX_ITEMS = 1_000_000
+
+#: the deepest a field may nest messages, arrays and optionals (each one level:
+#: ``Optional(Nested(M))`` is two).  Deeper declarations are a SchemaError at
+#: definition: both paths recurse once per level (the careful path, ``==`` and
+#: ``repr`` a few Python frames each), and the generated code inlines arrays as
+#: loops, which CPython caps at 20 statically nested blocks per function.
+MAX_DEPTH = 16
 
 
 class Reader:

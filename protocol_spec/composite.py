@@ -65,6 +65,7 @@ class Array(Field):
     ):
         self.item = as_field(item)
         _check_inner(self.item, "an array item")
+        self.depth = self.item.depth + 1
         # items that may take no bytes are decoded carefully only: the careful path
         # counts them against max_items, the fast path counts nothing
         self.fast_reads = self.item.fast_reads and self.item.min_size > 0
@@ -433,6 +434,7 @@ class Optional(Field):
     def __init__(self, inner: Any) -> None:
         self.inner = as_field(inner)
         _check_inner(self.inner, "an optional field")
+        self.depth = self.inner.depth + 1
         self.greedy = self.inner.greedy
         self.fast_reads = self.inner.fast_reads
         if isinstance(self.inner, Optional):
@@ -524,6 +526,7 @@ class Nested(Field):
         self.min_size = cls.MIN_SIZE
         self.greedy = any(f.field.greedy for f in cls._wk_fields)
         self.fast_reads = cls._wk_fast_decodes
+        self.depth = cls._wk_depth + 1
 
     def type_name(self) -> str:
         return self.msg_cls.__name__

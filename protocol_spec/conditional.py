@@ -108,6 +108,7 @@ class If(Field):
                 raise SchemaError(f"If({condition!r}): attribute {node.attr!r} is not allowed")
         self.inner = as_field(field)
         _check_inner(self.inner, "a conditional field")
+        self.depth = self.inner.depth
         self.scoped = True
         # a present field may itself be None (a null marker, an Optional)
         self.none_inside = getattr(self.inner, "null", None) is not None or hasattr(

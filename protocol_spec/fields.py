@@ -99,6 +99,8 @@ class Field(abc.ABC):
     fast_reads: bool = True
     #: written with ``write_in(value, out, path, scope)``: it sees the message's values
     scoped: bool = False
+    #: how many messages, arrays and optionals it nests (at most ``MAX_DEPTH``)
+    depth: int = 0
 
     @abc.abstractmethod
     def type_name(self) -> str:

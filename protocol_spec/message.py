@@ -33,7 +33,7 @@ from typing import Any, ClassVar, dataclass_transform
 import construct
 
 from . import _pieces
-from ._engine import DEFAULT_MAX_ITEMS, Gen, Reader
+from ._engine import DEFAULT_MAX_ITEMS, MAX_DEPTH, Gen, Reader
 from .bits import BitValues
 from .composite import Array, Optional, as_field
 from .errors import EncodeError, MissingFieldError, SchemaError, TrailingBytesError
@@ -267,7 +267,15 @@ class MessageMeta(type):
                     f"{name}.{f.name}: {f.type_name} reads to the end of the frame, so it "
                     "must be the last field"
                 )
+        for f in infos:
+            if f.field.depth > MAX_DEPTH:
+                raise SchemaError(
+                    f"{name}.{f.name}: {f.field.depth} levels of nested messages, arrays and "
+                    f"optionals; at most {MAX_DEPTH} are allowed (MAX_DEPTH: deeper schemas "
+                    "exhaust Python's recursion and generated-code limits)"
+                )
         cls._wk_fields = tuple(infos)
+        cls._wk_depth = max((f.field.depth for f in infos), default=0)
         cls._wk_derived = _derived_map(infos)
         cls._wk_fast_decodes = all(f.field.fast_reads for f in infos)
         for f in infos[1:]:
@@ -298,6 +306,8 @@ class Message(metaclass=MessageMeta):
     _wk_fields: ClassVar[tuple[FieldInfo, ...]] = ()
     #: count/length field name -> the field whose data it is derived from
     _wk_derived: ClassVar[dict[str, FieldInfo]] = {}
+    #: the deepest nesting of its fields (see ``MAX_DEPTH``)
+    _wk_depth: ClassVar[int] = 0
     #: False when a field can only be decoded carefully (the fast reader then refuses all)
     _wk_fast_decodes: ClassVar[bool] = True
     TAG: ClassVar[int | None] = None
