@@ -580,12 +580,19 @@ class Raw(Field):
     counted from the start of the buffer given to ``decode`` (the tag
     included when decoding through a :class:`Protocol`).  The fast path uses
     construct's ``compile()`` where it applies, for fixed-size constructs.
+
+    Constructs that move the stream position (``Pointer``, ``Seek``, also
+    inside a ``Struct``) decode, but encoding them is an :class:`EncodeError`
+    naming the field: construct builds them into a stream of their own, so
+    the pointed-to value would land inline and the output would not decode.
     """
 
     def __init__(self, con: construct.Construct) -> None:
         if not isinstance(con, construct.Construct):
             raise SchemaError(f"Raw() needs a construct.Construct, not {con!r}")
         self.con = con
+        #: a position-moving construct inside (``"Pointer"``): encoding it is refused
+        self.moves = _moves_position(con)
         self.scoped = True  # this.name in the construct reads the message's earlier fields
         # construct's C strings and text: their errors get wirekit's words and classes
         name = construct_name(con)
@@ -641,6 +648,8 @@ class Raw(Field):
         # construct's interpreted build, never the compiled one: compiled builders skip
         # validation (Bytes(2) given b"a", Const given anything), so the fast path would
         # accept values the careful path refuses
+        if self.moves is not None:
+            raise TypeError(self.moves)  # the careful path explains
         out += self.con.build(value, **(scope or {}))
 
     def _scope_expr(self, g: Gen) -> str:
@@ -708,6 +717,13 @@ class Raw(Field):
 
     def write_in(self, value: Any, out: bytearray, path: str, scope: Any) -> None:
         """Build with the message's earlier fields as construct's context."""
+        if self.moves is not None:
+            raise EncodeError(
+                f"construct {self.moves} moves the stream position, so it cannot be encoded "
+                "inline (its value would be written here, not where it points): a field "
+                "with it decodes only",
+                path=path,
+            )
         try:
             out += self.con.build(value, **scope)
         except Exception as exc:
@@ -715,6 +731,30 @@ class Raw(Field):
 
     def to_construct(self) -> construct.Construct:
         return self.con
+
+
+#: constructs that read or write somewhere else than the current position
+_MOVING = (construct.Pointer, construct.Seek)
+
+
+def _moves_position(con: construct.Construct) -> str | None:
+    """The class name of a position-moving construct in ``con``'s tree, if any."""
+    stack: list[Any] = [con]
+    seen: set[int] = set()
+    while stack:
+        c = stack.pop()
+        if not isinstance(c, construct.Construct) or id(c) in seen:
+            continue
+        seen.add(id(c))
+        if isinstance(c, _MOVING):
+            return type(c).__name__
+        stack.extend(getattr(c, a, None) for a in ("subcon", "thensubcon", "elsesubcon"))
+        stack.extend(getattr(c, a, None) for a in ("lengthfield", "default"))
+        stack.extend(getattr(c, "subcons", None) or ())
+        cases = getattr(c, "cases", None)
+        if isinstance(cases, dict):
+            stack.extend(cases.values())
+    return None
 
 
 class _ExactStream(io.BytesIO):

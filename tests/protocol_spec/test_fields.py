@@ -762,3 +762,35 @@ def test_array_items_are_taken_once_whatever_len_says():
     msg = cls(value=Liar([1, 2, 3]))
     assert msg.encode() == b"\x03\x01\x02\x03"
     assert Protocol("liar", [cls]).encode(msg) == b"\x01\x03\x01\x02\x03"
+
+
+MOVING = {
+    "Pointer": construct.Pointer(8, construct.Int8ub),
+    "Seek": construct.Seek(3),
+    "Struct+Pointer": construct.Struct(
+        "x" / construct.Int8ub, "y" / construct.Pointer(0, construct.Int8ub)
+    ),
+    "Struct+Seek+Tell": construct.Struct(construct.Seek(0), "p" / construct.Tell),
+    "Optional+Pointer": construct.Optional(construct.Pointer(0, construct.Int8ub)),
+}
+
+
+@pytest.mark.parametrize("con", MOVING.values(), ids=MOVING.keys())
+def test_position_moving_constructs_decode_but_refuse_to_encode(con):
+    # construct builds a Pointer into a stream of its own: the pointed-to value
+    # landed inline (b"\x01" + 8 zero bytes + b"\x05\x02") and did not decode back
+    cls = message_class("Moves", {"a": u8, "p": Raw(con), "b": u8})
+    value = cls._wk_careful_read(Reader(bytes(range(1, 10)), 0, "Moves"), "Moves")
+    assert value.a == 1  # it decodes
+    proto = Protocol("moves", [cls])
+    for encode in (value.encode, lambda: proto.encode(value)):
+        with pytest.raises(EncodeError, match=r"Moves\.p: construct (Pointer|Seek) moves"):
+            encode()
+    with pytest.raises(TypeError):
+        cls._wk_fast_encode(value)  # the fast path refuses too, never writes it inline
+
+
+def test_constructs_that_stay_in_place_still_encode():
+    cls = message_class("Stays", {"a": u8, "t": Raw(construct.Struct("p" / construct.Tell))})
+    assert Raw(construct.Int24ub).moves is None
+    assert cls(a=1, t={"p": 0}).encode() == b"\x01"
