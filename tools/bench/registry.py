@@ -38,6 +38,8 @@ GROUPS = ("schema", "deframe", "messages", "blocking", "select", "asyncio", "cap
 BENCH_MODULES = (
     "wirekit.tools.bench.schema",
     "wirekit.tools.bench.schema_specs",
+    "wirekit.tools.bench.schema_dns",
+    "wirekit.tools.bench.schema_mqtt",
     "wirekit.tools.bench.deframe",
     "wirekit.tools.bench.bigframe",
     "wirekit.tools.bench.messages",
