@@ -17,6 +17,8 @@ raises the exact wirekit error or returns the value (for rare inputs the fast
 path does not bother with, such as a ``bytearray`` given for a bytes field).
 So error reports are identical on both paths by construction, and the tests
 check the "never succeeds wrongly" half on every malformed input they have.
+The message-level generator and the conventions all generated code follows
+(names, "raise, never return wrong") are in :mod:`._msggen`.
 """
 
 from __future__ import annotations

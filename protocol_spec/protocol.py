@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from ._engine import DEFAULT_MAX_ITEMS
+from ._msggen import body_encoder, tagged_decoder, tagged_encoder
 from .errors import EncodeError, SchemaError, TruncatedError, UnknownTagError
-from .message import Message, as_buffer, body_encoder, tagged_decoder, tagged_encoder
+from .message import Message, as_buffer
 
 __all__ = ["Protocol"]
 
