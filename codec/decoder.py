@@ -54,6 +54,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from wirekit.protocol_spec.buffers import as_bytes
 from wirekit.protocol_spec.errors import DecodeError
 
 from .buffer import ReceiveBuffer
@@ -74,7 +75,7 @@ from .events import (
 from .framer import GAP_RESYNC, GAP_TO_EOF, Framer, Measure
 from .steps import Steps
 
-__all__ = ["StreamDecoder", "snapshot", "SEARCH_MAX_FRAME"]
+__all__ = ["StreamDecoder", "SEARCH_MAX_FRAME"]
 
 # Decoder states (StreamDecoder.state gives their names).
 _OPEN = 0  # framing normally
@@ -117,17 +118,6 @@ new_run = tuple.__new__  # Frames(...) in one C call (hot path)
 _DATA = 0
 _GAP = 1
 _END = 2
-
-
-def snapshot(data: object, who: str) -> bytes:
-    """``data`` (any bytes-like object) as immutable ``bytes``: a copy of the raw
-    bytes, whatever a view's item format, so the caller may reuse its buffer.
-    Anything else (``str``, ``int``, ...) is a ``TypeError`` naming ``who``."""
-    try:
-        return bytes(memoryview(data))  # type: ignore[arg-type]
-    except TypeError:
-        pass  # raised outside the handler: no memoryview error as context
-    raise TypeError(f"{who} expects bytes-like, got {type(data).__name__}")
 
 
 def _check_count(value: Any, name: str, low: int) -> int:
@@ -301,7 +291,7 @@ class StreamDecoder:
     def feed(self, data: bytes | bytearray | memoryview) -> list[Event]:
         """Add a chunk of the stream; return the events it decides, in stream order."""
         if type(data) is not bytes:
-            data = snapshot(data, "StreamDecoder.feed")
+            data = as_bytes(data, "StreamDecoder.feed")
         if self._inq or self._outq:
             self._untail()
             self._inq.append((_DATA, data, 0))
@@ -434,7 +424,7 @@ class StreamDecoder:
         """Store a chunk for :meth:`next_event` (no framing happens yet)."""
         self._untail()
         if type(data) is not bytes:
-            data = snapshot(data, "StreamDecoder.receive_data")
+            data = as_bytes(data, "StreamDecoder.receive_data")
         if data:
             self._inq.append((_DATA, data, 0))
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import abc
 from typing import Any, NamedTuple
 
+from wirekit.protocol_spec.buffers import byte_view
 from wirekit.protocol_spec.errors import EncodeError
 
 from .errors import WINDOW, FrameTooLarge, FramingError, TruncatedStream
@@ -75,21 +76,6 @@ def check_max_frame(max_frame: Any) -> int:
     if max_frame < 0:
         raise ValueError(f"max_frame must be >= 0, got {max_frame}")
     return max_frame
-
-
-def check_body(body: Any, what: str = "a frame body") -> ByteString:
-    """``body`` as bytes-like whose ``len`` and indexing count bytes: a memoryview
-    of any other shape or item format (``cast("I")``, 2-D, ``'c'``, ``'b'``) becomes
-    a flat unsigned-byte view of the same bytes (a copy only if not contiguous)."""
-    if type(body) is bytes:
-        return body
-    if not isinstance(body, (bytes, bytearray, memoryview)):
-        raise TypeError(f"{what} must be bytes-like, not {type(body).__name__}")
-    if isinstance(body, memoryview) and (
-        body.format != "B" or body.ndim != 1 or not body.c_contiguous
-    ):
-        body = body.cast("B") if body.c_contiguous else memoryview(body.tobytes())
-    return body
 
 
 class Framer(abc.ABC):
@@ -160,10 +146,10 @@ class Framer(abc.ABC):
 
     def _check_encode(self, body: Any, header: Any) -> ByteString:
         """The checks every ``encode`` starts with: ``body`` must be bytes-like
-        (returned as a flat byte view, see :func:`check_body`), ``header`` must suit
+        (returned as a flat byte view, see ``buffers.byte_view``), ``header`` must suit
         the framer (:meth:`_check_header`) and the body must not exceed
         ``max_frame``.  Raises ``TypeError``/``EncodeError``."""
-        body = check_body(body)
+        body = byte_view(body, "a frame body")
         self._check_header(header)
         if self._encode_checks_max and len(body) > self.max_frame:
             raise EncodeError(

@@ -29,6 +29,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from wirekit.protocol_spec.buffers import byte_view
 from wirekit.protocol_spec.errors import EncodeError
 
 from .errors import WINDOW, BadLengthPrefix, FrameTooLarge, ascii_hint, looks_like_text
@@ -38,7 +39,6 @@ from .framer import (
     ByteString,
     FixedLayout,
     Measure,
-    check_body,
     check_max_frame,
 )
 
@@ -156,7 +156,7 @@ class LengthPrefixed(FixedLayout):
         return b"".join(parts)
 
     def _check_header(self, header: Any) -> None:
-        size = len(check_body(header, "a frame header"))  # bytes, not memoryview items
+        size = len(byte_view(header, "a frame header"))  # bytes, not memoryview items
         if size != self.header:
             raise EncodeError(f"header must be exactly {self.header} bytes, got {size}")
 

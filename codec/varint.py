@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wirekit.protocol_spec.buffers import byte_view
 from wirekit.protocol_spec.errors import EncodeError
 from wirekit.protocol_spec.varint import (
     MAX_VARINT_BYTES,
@@ -29,7 +30,6 @@ from .framer import (
     ByteString,
     Framer,
     Measure,
-    check_body,
     check_max_frame,
     new_frame,
 )
@@ -83,7 +83,7 @@ class VarintLength(Framer):
     def _check_header(self, header: object) -> None:
         if not self.header:
             return super()._check_header(header)
-        size = len(check_body(header, "a frame header"))
+        size = len(byte_view(header, "a frame header"))
         if size != self.header:
             raise EncodeError(f"header must be exactly {self.header} bytes, got {size}")
 

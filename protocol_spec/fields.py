@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 import construct
 
 from ._engine import Gen, Reader
+from .buffers import as_bytes
 from .errors import (
     BadEnumValueError,
     BadValueError,
@@ -719,7 +720,7 @@ def _as_bytes(value: Any, path: str) -> bytes:
     if isinstance(value, bytes):
         return value
     if isinstance(value, (bytearray, memoryview)):
-        return memoryview(value).tobytes()  # any layout, strided views too
+        return as_bytes(value, path)  # any layout, strided views too
     raise EncodeError(f"expected bytes, got {_type_label(value)} {value!r:.40}", path=path)
 
 

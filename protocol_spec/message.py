@@ -31,6 +31,7 @@ from typing import Any, ClassVar, dataclass_transform
 import construct
 
 from ._engine import DEFAULT_MAX_ITEMS, MAX_DEPTH, Reader
+from .buffers import as_bytes
 from .composite import Optional, as_field
 from .errors import EncodeError, MissingFieldError, SchemaError, TrailingBytesError
 from .fields import Field, Int, VarUInt
@@ -354,7 +355,7 @@ class Message(metaclass=MessageMeta):
         but a bytes-like object (a ``str``, ``None``, an ``int``...) is a
         programming error and raises a plain ``TypeError``.
         """
-        buf = data if type(data) is bytes else as_buffer(data, f"{cls.__name__}.decode")
+        buf = data if type(data) is bytes else as_bytes(data, f"{cls.__name__}.decode")
         # The fast path does not count items: it runs only where it cannot pass the
         # bound (items of the fast path take a byte each at least).
         if len(buf) <= max_items:
@@ -414,15 +415,6 @@ class Message(metaclass=MessageMeta):
     def to_dict(self) -> dict[str, Any]:
         """Field values by name, nested messages (also inside lists) turned into dicts."""
         return {f.name: _plain(getattr(self, f.name)) for f in self._wk_fields}
-
-
-def as_buffer(data: Any, who: str) -> bytes:
-    """``bytes`` of a bytes-like object; ``TypeError`` for anything else."""
-    try:
-        # memoryview(): only bytes-like input (bytes(17) would be 17 zero bytes)
-        return bytes(memoryview(data))
-    except TypeError:
-        raise TypeError(f"{who} expects bytes-like, got {type(data).__name__}") from None
 
 
 _RESERVED = frozenset(n for n in dir(Message) if not n.startswith("_")) | {"construct"}

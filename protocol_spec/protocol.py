@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 
 from ._engine import DEFAULT_MAX_ITEMS
 from ._msggen import body_encoder, tagged_decoder, tagged_encoder
+from .buffers import as_bytes
 from .errors import EncodeError, SchemaError, TruncatedError, UnknownTagError
-from .message import Message, as_buffer
+from .message import Message
 
 __all__ = ["Protocol"]
 
@@ -240,7 +241,7 @@ class Protocol:
         the start of ``data`` (the tag is at offset 0).  Anything but a
         bytes-like object is a programming error: a plain ``TypeError``.
         """
-        buf = data if type(data) is bytes else as_buffer(data, "Protocol.decode")
+        buf = data if type(data) is bytes else as_bytes(data, "Protocol.decode")
         try:  # the fast decoders refuse input longer than max_items (they count no items)
             return self._decoders[buf[0]](buf)
         except Exception:  # fast path bailed: the careful path names the problem
