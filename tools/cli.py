@@ -469,6 +469,170 @@ class _InternalError(click.ClickException):
     exit_code = 4
 
 
+def _port(text: str, *, allow_zero: bool) -> int:
+    """``--port`` as an int in range, or a one-line option error."""
+    try:
+        port = int(text, 10)
+    except ValueError:
+        port = -1
+    low = 0 if allow_zero else 1
+    if not low <= port <= 65535:
+        raise OptionError("--port", f"not a port number ({low}..65535): {text!r}")
+    return port
+
+
+@main.command()
+@click.option("--spec", default=None, metavar="SPEC", help=_SPEC_HELP)
+@click.option("--framing", default=None, metavar="F", help=FRAMING_HELP)
+@click.option(
+    "--port",
+    "port_text",
+    default="7777",
+    show_default=True,
+    metavar="P",
+    help="Port to listen on (0: any free port; the bound address is printed on stderr).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--reply",
+    type=click.Choice(["echo", "none"]),
+    default="none",
+    show_default=True,
+    help="echo: send each message back as received; none: only print.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON record per message.")
+def serve(
+    spec: str | None, framing: str | None, port_text: str, host: str, reply: str, as_json: bool
+) -> None:
+    """Listen on 127.0.0.1 and print every message every client sends.
+
+    A select-driven server (one thread, non-blocking sockets): one line per
+    decoded message, flushed at once (`#<connection> <Type> field=value ...`,
+    or with --json a record like `decode --json` prints).  Connections, their
+    close and decode errors are reported on stderr; a connection is closed at
+    the client's EOF.  Runs until SIGINT (Ctrl-C) or SIGTERM, then exits 0.
+    """
+    from .cli_util import resolve_framing, spec_direction
+    from .serve import MessagePrinter, address_text, make_server
+
+    loaded = _spec(spec)
+    port = _port(port_text, allow_zero=True)
+    protocol, chosen = spec_direction(loaded, "client")
+    framer = resolve_framing(loaded, chosen, framing)
+
+    def out(line: str) -> None:
+        click.echo(line)
+        sys.stdout.flush()
+
+    def note(line: str) -> None:
+        click.echo(line, err=True)
+        sys.stderr.flush()
+
+    handler = MessagePrinter(out, note, reply=reply, as_json=as_json)
+    try:
+        server = make_server((host, port), handler, framer, protocol)
+    except (OSError, ValueError, TypeError, WirekitError) as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {one_line(exc)}") from exc
+    try:
+        note(
+            f"serving {loaded.name!r} on {address_text(server.address)} "
+            f"(reply {reply}; Ctrl-C to stop)"
+        )
+        server.run()
+    finally:
+        server.close()
+    note(f"stopped: {handler.connections} connection(s), {handler.received} message(s)")
+
+
+@main.command()
+@click.argument("source", required=False, default="-", metavar="[FILE|-]")
+@click.option("--spec", default=None, metavar="SPEC", help=_SPEC_HELP)
+@click.option(
+    "--direction", type=click.Choice(["client", "server"]), default=None, help=DIRECTION_HELP
+)
+@click.option("--framing", default=None, metavar="F", help=FRAMING_HELP)
+@click.option(
+    "--port", "port_text", default="7777", show_default=True, metavar="P", help="The server's port."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The server's address.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=2.0,
+    show_default=True,
+    help="Seconds to wait for each reply (and for the connect).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print each reply as a JSON record.")
+def send(
+    source: str,
+    spec: str | None,
+    direction: str | None,
+    framing: str | None,
+    port_text: str,
+    host: str,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Send the messages of a JSON Lines file (or stdin) and print the replies.
+
+    FILE holds records as `decode --json` prints them or the short form
+    ({"type": "Chat", "msg_id": 1, ...}), one per line (a JSON list works too).
+    Every record is checked and framed before connecting: bad input sends
+    nothing.  After the last message the connection is half-closed; replies
+    are printed one per line until the server closes or --timeout seconds pass
+    with none.  Exit 0 when everything was sent.
+    """
+    from .cli_util import resolve_framing, spec_direction
+    from .encode import encode_text
+    from .send import send_and_collect
+    from .serve import message_json, message_text
+
+    loaded = _spec(spec)
+    port = _port(port_text, allow_zero=False)
+    protocol, chosen = spec_direction(loaded, direction)
+    other = "server" if chosen == "client" else "client"
+    framer = resolve_framing(loaded, chosen, framing)
+    reply_framer = resolve_framing(loaded, other, framing)
+    reply_protocol = loaded.protocol(other)  # type: ignore[arg-type]
+    text = read_text(source)
+    try:
+        frames = encode_text(text, protocol, framer)
+    except (WirekitError, ValueError) as exc:
+        raise click.ClickException(one_line(exc)) from exc
+
+    def on_reply(msg: object) -> None:
+        if isinstance(msg, (bytes, bytearray)):
+            click.echo(bytes(msg).hex())
+        elif as_json:
+            click.echo(message_json(msg))  # type: ignore[arg-type]
+        else:
+            click.echo(message_text(msg))  # type: ignore[arg-type]
+        sys.stdout.flush()
+
+    def on_bad(exc: BaseException) -> None:
+        click.echo(f"reply not decoded: {type(exc).__name__}: {one_line(exc)}", err=True)
+
+    try:
+        result = send_and_collect(
+            (host, port),
+            frames,
+            reply_framing=reply_framer,
+            reply_protocol=reply_protocol,
+            on_reply=on_reply,
+            on_bad_reply=on_bad,
+            timeout=timeout,
+        )
+    except (WirekitError, OSError) as exc:
+        cause = getattr(exc.__cause__, "strerror", None) or one_line(exc)
+        raise click.ClickException(f"cannot send to {host}:{port}: {cause}") from exc
+    how = {"closed": "the server closed", "timeout": f"no reply for {timeout:g} s"}
+    click.echo(
+        f"sent {result.frames} message(s), {result.sent} bytes; {result.replies} repl"
+        f"{'y' if result.replies == 1 else 'ies'} ({how.get(result.ended, result.ended)})",
+        err=True,
+    )
+
+
 @main.command()
 @click.argument("source", metavar="INPUT")
 @click.option("--out", "out_dir", required=True, metavar="DIR", help="Directory to write.")
