@@ -668,3 +668,7 @@ def streams(
     }
     status = streams_command(source, out_dir, kw, lambda line: click.echo(line, err=True))
     raise click.exceptions.Exit(status)
+
+
+if __name__ == "__main__":  # python -m wirekit.tools.cli
+    main()
