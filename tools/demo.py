@@ -25,12 +25,15 @@ def _hex(data: bytes, limit: int = 48) -> str:
     return text + (f" ... (+{len(data) - limit} bytes)" if len(data) > limit else "")
 
 
-def run_demo(echo: Callable[[str], None] = print) -> None:
-    """Encode every example message, decode it back, and show what bad input gets you.
+def run_demo(echo: Callable[[str], None] = print) -> bool:
+    """Encode every example message, decode it back, show what bad input gets you,
+    then exchange real traffic on 127.0.0.1 and compare its size in each encoding.
 
     Written for the example protocol (its sample messages and their byte layout).
+    Returns ``False`` if any check printed MISMATCH.
     """
     protocol = EXAMPLE
+    ok = True
     echo(
         f"1. Schema: protocol {protocol.name!r}, {len(protocol)} messages "
         "(`wirekit schema` shows every field)"
@@ -44,6 +47,7 @@ def run_demo(echo: Callable[[str], None] = print) -> None:
         data = protocol.encode(msg)
         back = protocol.decode(data)
         status = "ok" if back == msg else "MISMATCH"
+        ok = ok and back == msg
         echo(f"   {type(msg).__name__:<11} {len(data):3d} bytes  {_hex(data, 24)}")
         echo(f"   {'':<11} -> {back!r:.110}  [{status}]")
 
@@ -77,7 +81,28 @@ def run_demo(echo: Callable[[str], None] = print) -> None:
         except EncodeError as exc:
             echo(f"   {label:<17} {type(exc).__name__}: {exc}")
 
-    _demo_stream(echo, protocol)
+    ok = _demo_stream(echo, protocol) and ok
+    ok = _demo_live(echo, protocol) and ok
+    echo("\nAll checks passed." if ok else "\nSome check FAILED (MISMATCH above).")
+    return ok
+
+
+def _demo_live(echo: Callable[[str], None], protocol: Protocol) -> bool:
+    from .demo_live import run_live_exchange
+    from .demo_sizes import show_traffic_sizes
+
+    echo(
+        "\n8. Live on 127.0.0.1: an echo SelectServer in a thread, 3 blocking-Channel clients "
+        "at once; their raw bytes saved and decoded back:"
+    )
+    ok, sent = run_live_exchange(echo, protocol)
+    if not ok:
+        return False
+    echo(f"\n9. That live traffic ({len(sent)} messages) in other encodings, ratio to the binary:")
+    if not show_traffic_sizes(echo, sent, protocol):
+        echo("   size check MISMATCH")
+        return False
+    return True
 
 
 def _items(events: list) -> list:
@@ -96,7 +121,7 @@ def _describe(event: object) -> str:
     return f"{type(event).__name__}: {event}"
 
 
-def _demo_stream(echo: Callable[[str], None], protocol: Protocol) -> None:
+def _demo_stream(echo: Callable[[str], None], protocol: Protocol) -> bool:
     framer = LengthPrefixed(width=4)  # u32 big-endian length, then tag + body
     messages = sample_messages()
     stream = MessageEncoder(framer, protocol).encode_many(messages)  # one buffer, one sendall
@@ -116,6 +141,7 @@ def _demo_stream(echo: Callable[[str], None], protocol: Protocol) -> None:
     got = _items(got)
     same = [d.message for d in got] == messages
     echo(f"   {chunks} chunks -> {len(got)} messages, identical to what was sent: {same}")
+    ok = same
     echo("   " + ", ".join(_describe(d) for d in got))
 
     echo("\n5. A capture lost 6 bytes inside the Chat frame: that frame is reported damaged,")
@@ -141,3 +167,5 @@ def _demo_stream(echo: Callable[[str], None], protocol: Protocol) -> None:
     echo("\n7. The same traffic in other encodings: bytes per message, ratio to the binary:")
     if not show_traffic_sizes(echo, messages, protocol):
         echo("   size check MISMATCH")
+        ok = False
+    return ok
