@@ -384,18 +384,36 @@ def tagged_encoder(cls: Any, tag_struct: Any, tag: int) -> Any:
     return _make_encoder(cls, cls._wk_fields, lead)
 
 
+def _tag_bits_encoder(cls: Any, lead_bits: int) -> Any:
+    """The one-expression encoder of a message whose first field shares its byte
+    with the tag (a tag-sharing ``Bits``), ``lead_bits`` or-ed into that byte's
+    pack; ``None`` when the message has no pieces encoder."""
+    infos = cls._wk_fields
+    if not (infos and getattr(infos[0].field, "shares_tag_byte", False)):
+        return None
+    if not all(_pieces.supported(f.field) for f in infos):
+        return None
+    g = Gen()
+    _emit_derived(g, infos)
+    pieces: list[Any] = []
+    for f in infos:
+        pieces += _pieces.field_pieces(g, f.field, g.exprs[f.name])
+        g.scope[f.name] = g.exprs[f.name]
+    first = pieces[0]
+    pieces[0] = _pieces.Pack(first.code, first.endian, f"({first.arg}) | {lead_bits}")
+    g.emit(f"return {_pieces.join(g, pieces)}")
+    return g.build("def encode(o):", "encode", f"<wirekit {cls.__name__} encode>")
+
+
 def body_encoder(cls: Any, lead_bits: int) -> Any:
     """A function ``msg -> bytes`` for protocols without tag bytes: the body, with
     ``lead_bits`` (the tag in the high bits of the first byte, ``tag_bits``) or-ed in."""
-    write = cls._wk_fast_write
     if not lead_bits:
-
-        def encode_body(o: Any) -> bytes:
-            out = bytearray()
-            write(o, out)
-            return bytes(out)
-
-        return encode_body
+        return cls._wk_fast_encode  # the body is the whole message
+    whole = _tag_bits_encoder(cls, lead_bits)
+    if whole is not None:
+        return whole
+    write = cls._wk_fast_write
 
     def encode_tag_bits(o: Any) -> bytes:
         out = bytearray()

@@ -28,8 +28,11 @@ import struct
 from typing import Any
 
 from ._engine import Gen
+from .bits import Bits
 from .composite import Array, Nested, Optional, Raw
+from .conditional import If
 from .cstring import CString
+from .dnsname import _WIRE_CACHE, DnsName, _cached_wire
 from .fields import (
     Bool,
     Bytes,
@@ -121,7 +124,7 @@ def join(g: Gen, pieces: list[Piece]) -> str:
     return f"b''.join(({', '.join(exprs)}))"
 
 
-_SCALARS = (Int, Float, Bool, Enum, Flags)
+_SCALARS = (Int, Float, Bool, Enum, Flags, Bits)
 
 
 def _count_ok(count: Any) -> bool:
@@ -146,8 +149,10 @@ def supported(field: Field) -> bool:
         if a.until is not None or a.greedy or a.null is not None:
             return False
         return (a.length is not None or _count_ok(a.count)) and supported(a.item)
-    if t is Optional:
+    if t in (Optional, If):
         return supported(field.inner)  # type: ignore[attr-defined]
+    if t is DnsName:
+        return not field.compress  # type: ignore[attr-defined]  # compression reads the output
     if t is Nested:
         return hasattr(field.msg_cls, "_wk_fast_encode")  # type: ignore[attr-defined]
     if t is Raw:
@@ -250,6 +255,30 @@ def field_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
             inner = field_pieces(g, field.inner, v)
             g.emit(f"{b} = {join(g, [Pack('B', None, '1'), *inner])}")
         return [Data(b)]
+    if t is If:
+        v = g.tmp()
+        b = g.tmp("ib")
+        g.emit(f"{v} = {expr}")
+        with g.block(f"if {field._expr(g)}:"):
+            if not field.none_inside:
+                with g.block(f"if {v} is None:"):
+                    g.emit("raise ValueError")
+            g.emit(f"{b} = {join(g, field_pieces(g, field.inner, v))}")
+        with g.block(f"elif {v} is not None:"):
+            g.emit("raise ValueError")
+        with g.block("else:"):
+            g.emit(f"{b} = b''")
+        return [Data(b)]
+    if t is DnsName:
+        v = g.tmp()
+        w = g.tmp("w")
+        g.emit(f"{v} = {expr}")
+        with g.block(f"if {v}.__class__ is not str:"):
+            g.emit("raise TypeError")
+        g.emit(f"{w} = {g.const(_WIRE_CACHE, 'names')}.get({v})")
+        with g.block(f"if {w} is None:"):
+            g.emit(f"{w} = {g.const(_cached_wire, 'wire')}({g.const(field, 'field')}, {v})")
+        return [Data(w)]
     if t is Nested:
         cls = field.msg_cls
         m = g.const(cls, "M")

@@ -114,3 +114,58 @@ def test_example_encoders_are_one_expression():
     for cls in EXAMPLE.messages:
         src = EXAMPLE._encoders[cls].__wirekit_source__
         assert "bytearray" not in src and src.count("return ") == 1, src
+
+
+# Bits, If and DnsName have pieces too: the built-in MQTT and DNS messages encode in one
+# expression (MQTT's tag bits or-ed into the first byte's pack)
+from wirekit.protocol_spec import EncodeError  # noqa: E402
+from wirekit.protocol_spec.specs.dns import DNS_PROTOCOL, DnsMessage  # noqa: E402
+from wirekit.protocol_spec.specs.mqtt import (  # noqa: E402
+    MQTT_PROTOCOL,
+    PUBLISH_FLAGS,
+    Connect,
+    Publish,
+)
+
+
+@pytest.mark.parametrize(
+    ("proto", "cls"),
+    [(MQTT_PROTOCOL, Publish), (MQTT_PROTOCOL, Connect), (DNS_PROTOCOL, DnsMessage)],
+)
+def test_spec_messages_encode_in_one_expression(proto, cls):
+    src = proto._encoders[cls].__wirekit_source__
+    assert "bytearray" not in src and src.count("return ") == 1, src
+
+
+@settings(max_examples=40, deadline=None)
+@given(msg=messages_of(Publish))
+def test_publish_pieces_write_what_the_careful_writer_writes(msg):
+    assert MQTT_PROTOCOL._encoders[Publish](msg) == MQTT_PROTOCOL._careful_encode(msg)
+
+
+@settings(max_examples=40, deadline=None)
+@given(msg=messages_of(Connect))
+def test_connect_pieces_write_what_the_careful_writer_writes(msg):
+    assert MQTT_PROTOCOL._encoders[Connect](msg) == MQTT_PROTOCOL._careful_encode(msg)
+
+
+@settings(max_examples=25, deadline=None)
+@given(msg=messages_of(DnsMessage))
+def test_dns_pieces_write_what_the_careful_writer_writes(msg):
+    assert DNS_PROTOCOL._encoders[DnsMessage](msg) == DNS_PROTOCOL._careful_encode(msg)
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        Publish(topic="t", packet_id=1),  # If false, a value given
+        Publish(flags=PUBLISH_FLAGS(qos=1), topic="t"),  # If true, no value
+        Publish(flags=PUBLISH_FLAGS(qos=4), topic="t", packet_id=1),  # 2-bit sub-field
+    ],
+    ids=["if-false-given", "if-true-missing", "bits-width"],
+)
+def test_pieces_refuse_what_the_careful_writer_refuses(msg):
+    with pytest.raises(Exception):  # noqa: B017 - the fast path may raise anything
+        MQTT_PROTOCOL._encoders[Publish](msg)
+    with pytest.raises(EncodeError):
+        MQTT_PROTOCOL.encode(msg)
