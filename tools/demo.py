@@ -91,10 +91,7 @@ def _demo_live(echo: Callable[[str], None], protocol: Protocol) -> bool:
     from .demo_live import run_live_exchange
     from .demo_sizes import show_traffic_sizes
 
-    echo(
-        "\n8. Live on 127.0.0.1: an echo SelectServer in a thread, 3 blocking-Channel clients "
-        "at once; their raw bytes saved and decoded back:"
-    )
+    echo("\n8. Live on 127.0.0.1: an echo server, 3 clients at once, their raw bytes decoded back:")
     ok, sent = run_live_exchange(echo, protocol)
     if not ok:
         return False

@@ -156,7 +156,10 @@ def run_live_exchange(
     received: list[list[Any]] = []
     thread.start()
     try:
-        echo(f"   echo server on {address_text(server.address)} in a background thread")
+        echo(
+            f"   SelectServer (echo) on {address_text(server.address)} in a background thread; "
+            "clients: blocking Channels"
+        )
         for _ in bursts:
             clients.append(_connect(server.address, framing, protocol))
         # all connected at once; messages go out interleaved, one round at a time

@@ -14,14 +14,16 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wirekit.codec import MessageDecoder, MessageEncoder, channel
 from wirekit.protocol_spec.example import EXAMPLE, Chat, Heartbeat, sample_messages
 from wirekit.tools.cli import main
 from wirekit.tools.framing_text import framer_from_text
-from wirekit.tools.jsonmap import dumps
+from wirekit.tools.jsonmap import dumps, from_json
 from wirekit.tools.send import send_and_collect
-from wirekit.tools.serve import MessagePrinter, make_server, message_text
+from wirekit.tools.serve import MessagePrinter, make_server, message_json, message_text
 
 from ..codec.net_helpers import open_fds, settle
 
@@ -279,3 +281,34 @@ def test_serve_process_json_records_and_no_reply():
 def test_heartbeat_text_line_uses_the_json_mapping():
     hb = Heartbeat(seq=3, uptime_ms=5, load=0.5, healthy=True)
     assert message_text(hb) == "Heartbeat seq=3 uptime_ms=5 load=0.5 healthy=true"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.builds(
+            Chat,
+            msg_id=st.integers(0, 2**32 - 1),
+            room=st.text(max_size=20),
+            text=st.text(max_size=60),
+            sent_at_ms=st.integers(0, 2**64 - 1),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_any_chats_come_back_through_serve_echo_and_print_as_records(chats):
+    lines = [message_json(m) for m in chats]
+    assert [from_json(json.loads(line), EXAMPLE) for line in lines] == chats
+    got: list = []
+    with EchoServer() as srv:
+        result = send_and_collect(
+            ("127.0.0.1", srv.port),
+            [MessageEncoder(FRAMER, EXAMPLE).encode(m) for m in chats],
+            reply_framing=FRAMER,
+            reply_protocol=EXAMPLE,
+            on_reply=got.append,
+            timeout=5,
+        )
+    assert got == chats and result.ended == "closed"
+    assert srv.lines == [f"#1 {message_text(m)}" for m in chats]
