@@ -161,11 +161,11 @@ def supported(field: Field) -> bool:
 
 
 def _inlines(cls: Any) -> bool:
-    """A nested message whose fields go inline: fixed size (no blocks), nothing derived."""
-    return (
-        cls.SIZE is not None
-        and not getattr(cls, "_wk_derived", None)
-        and all(supported(f.field) for f in cls._wk_fields)
+    """A nested message whose fields go inline (setup lines in the enclosing encoder,
+    pieces in its join): nothing derived, every field with pieces, and no condition
+    (``If`` reads its own message's fields, which inline are not in scope)."""
+    return not getattr(cls, "_wk_derived", None) and all(
+        supported(f.field) and type(f.field) is not If for f in cls._wk_fields
     )
 
 

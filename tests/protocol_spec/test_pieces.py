@@ -169,3 +169,19 @@ def test_pieces_refuse_what_the_careful_writer_refuses(msg):
         MQTT_PROTOCOL._encoders[Publish](msg)
     with pytest.raises(EncodeError):
         MQTT_PROTOCOL.encode(msg)
+
+
+from wirekit.protocol_spec import If  # noqa: E402
+
+WITH_IF = message_class("WithIf", {"n": u8, "x": If("n > 0", u16)}, tag=None)
+HOLDS = message_class("Holds", {"n": u8, "items": Array(WITH_IF, count=u8)}, tag=1)
+
+
+def test_nested_messages_with_conditions_keep_their_own_encoder():
+    # inline, WithIf's condition would read the enclosing message's n
+    src = HOLDS._wk_fast_encode.__wirekit_source__
+    assert "._wk_fast_encode(" in src
+    msg = HOLDS(n=0, items=[WITH_IF(n=1, x=7), WITH_IF(n=0)])
+    assert HOLDS._wk_fast_encode(msg) == careful_encode(HOLDS, msg) == b"\x00\x02\x01\x00\x07\x00"
+    with pytest.raises(EncodeError):
+        HOLDS(n=1, items=[WITH_IF(n=0, x=7)]).encode()
