@@ -41,6 +41,8 @@ from typing import Any, cast
 
 from wirekit.protocol_spec.errors import WirekitError
 
+from .aio_server import Refused as _Refused
+from .aio_server import ServerShell
 from .connection import CloseReason
 from .inbox import Inbox
 from .sockopts import Address, configure
@@ -473,31 +475,13 @@ async def open_connection(
     return conn
 
 
-class AioServer:
+class AioServer(ServerShell):
     """What :func:`start_server` returns: the ``asyncio.Server``, the live
     connections, the bound address and the limits' counters."""
 
     def __init__(self, max_connections: int | None) -> None:
-        self.server: asyncio.Server | None = None
-        self.connections: set[AioConnection] = set()
-        self.max_connections = max_connections
-        #: connections closed at once on accept (over max_connections)
-        self.refused = 0
+        super().__init__(max_connections)
         self._tasks: set[asyncio.Task] = set()
-
-    @property
-    def address(self) -> Any:
-        """The bound address (``(host, port)`` for TCP)."""
-        assert self.server is not None
-        return self.server.sockets[0].getsockname()
-
-    @property
-    def port(self) -> int:
-        return int(self.address[1])
-
-    async def serve_forever(self) -> None:
-        assert self.server is not None
-        await self.server.serve_forever()
 
     def close(self) -> None:
         """Stop listening and close every connection now (reason ``stopped``)."""
@@ -513,13 +497,6 @@ class AioServer:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.server is not None:
             await self.server.wait_closed()
-
-    async def __aenter__(self) -> AioServer:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.close()
-        await self.wait_closed()
 
 
 async def start_server(
@@ -597,10 +574,3 @@ async def start_server(
 
     srv.server = await loop.create_server(accepted, host, port, ssl=ssl, backlog=backlog)
     return srv
-
-
-class _Refused(asyncio.Protocol):
-    """Stands in for a connection over ``max_connections``: closed on arrival."""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        cast(asyncio.Transport, transport).abort()

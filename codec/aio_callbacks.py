@@ -30,6 +30,8 @@ import time
 from ssl import SSLContext
 from typing import Any, cast
 
+from .aio_server import Refused as _Refused
+from .aio_server import ServerShell
 from .connection import _CLOSED, _CLOSING, _OPEN, CloseReason, Handler, dispatch
 from .sockopts import Address, configure
 from .tls import check_context
@@ -259,28 +261,9 @@ class CallbackConnection(asyncio.Protocol):
             log.exception("on_close handler of %s raised", self.peer)
 
 
-class CallbackServer:
+class CallbackServer(ServerShell):
     """What :func:`start_callback_server` returns (``close``/``wait_closed``,
     ``address``, ``connections``, ``refused``; an async context manager)."""
-
-    def __init__(self, max_connections: int | None) -> None:
-        self.server: asyncio.Server | None = None
-        self.connections: set[CallbackConnection] = set()
-        self.max_connections = max_connections
-        self.refused = 0
-
-    @property
-    def address(self) -> Any:
-        assert self.server is not None
-        return self.server.sockets[0].getsockname()
-
-    @property
-    def port(self) -> int:
-        return int(self.address[1])
-
-    async def serve_forever(self) -> None:
-        assert self.server is not None
-        await self.server.serve_forever()
 
     def close(self) -> None:
         """Stop listening and close every connection now (reason ``stopped``)."""
@@ -300,18 +283,6 @@ class CallbackServer:
             await asyncio.sleep(0.001)
         if self.server is not None:
             await self.server.wait_closed()
-
-    async def __aenter__(self) -> CallbackServer:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.close()
-        await self.wait_closed()
-
-
-class _Refused(asyncio.Protocol):
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        cast(asyncio.Transport, transport).abort()
 
 
 async def start_callback_server(
