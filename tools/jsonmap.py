@@ -514,6 +514,12 @@ def register(field_cls: type[Field], to_json: ToJSON, from_json: FromJSON) -> No
     _HANDLERS[field_cls] = (to_json, from_json)
     _RESOLVED.clear()
     _PLANS.clear()
+    for clear in _ON_REGISTER:
+        clear()
+
+
+#: what else caches by field kind (:mod:`.jsontext`'s writers): cleared by register()
+_ON_REGISTER: list[Callable[[], None]] = []
 
 
 # field class -> its handlers found along the MRO (cleared by register); a class

@@ -21,6 +21,7 @@ from wirekit.protocol_spec import Message, Protocol, Step
 
 from .framing_text import framer_from_text
 from .jsonmap import to_json
+from .jsontext import fields_json, fields_text
 
 __all__ = [
     "REPLIES",
@@ -41,15 +42,18 @@ def _dumps(value: Any) -> str:
 
 def message_text(msg: Message) -> str:
     """``Type field=value ...`` with the values as the JSON mapping writes them."""
-    j = to_json(msg)
-    fields = " ".join(f"{k}={_dumps(v)}" for k, v in j["fields"].items())
-    return f"{j['type']} {fields}".rstrip()
+    fields = fields_text(msg)  # refuses what is not a message
+    return f"{type(msg).__name__} {fields}".rstrip()
 
 
 def message_json(msg: Message, **extra: Any) -> str:
     """One compact JSON record: ``extra`` keys first, then ``type`` and ``fields``."""
-    j = to_json(msg)
-    return _dumps({**extra, "type": j["type"], "fields": j["fields"]})
+    if "type" in extra or "fields" in extra:  # a key of its own taking their place
+        j = to_json(msg)
+        return _dumps({**extra, "type": j["type"], "fields": j["fields"]})
+    fields = fields_json(msg)
+    head = _dumps({**extra, "type": type(msg).__name__})  # ends in "}"
+    return f'{head[:-1]},"fields":{fields}}}'
 
 
 class MessagePrinter(Handler):

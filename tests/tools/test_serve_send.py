@@ -21,7 +21,7 @@ from wirekit.codec import MessageDecoder, MessageEncoder, channel
 from wirekit.protocol_spec.example import EXAMPLE, Chat, Heartbeat, sample_messages
 from wirekit.tools.cli import main
 from wirekit.tools.framing_text import framer_from_text
-from wirekit.tools.jsonmap import dumps, from_json
+from wirekit.tools.jsonmap import dumps, from_json, to_json
 from wirekit.tools.send import send_and_collect
 from wirekit.tools.serve import MessagePrinter, make_server, message_json, message_text
 
@@ -312,3 +312,17 @@ def test_any_chats_come_back_through_serve_echo_and_print_as_records(chats):
         )
     assert got == chats and result.ended == "closed"
     assert srv.lines == [f"#1 {message_text(m)}" for m in chats]
+
+
+def test_message_lines_are_the_json_mapping_with_the_extra_keys_first():
+    def dumps_(value):
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+    for msg in EXPECTED:
+        j = to_json(msg)
+        assert message_json(msg) == dumps_(j)
+        extra = {"kind": "message", "connection": 3}
+        assert message_json(msg, **extra) == dumps_({**extra, **j})
+        assert message_json(msg, fields=1, x="é") == dumps_({"fields": 1, "x": "é", **j})
+        values = " ".join(f"{k}={dumps_(v)}" for k, v in j["fields"].items())
+        assert message_text(msg) == f"{j['type']} {values}".rstrip()

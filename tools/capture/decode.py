@@ -35,7 +35,7 @@ from typing import Any
 from wirekit import codec
 from wirekit.protocol_spec import Protocol
 
-from ..jsonmap import to_json
+from ..jsontext import JSON_WRITERS, fields_json, fields_text, json_writer
 from .streams import StreamReader
 from .tcp_reassembly import Stream, StreamData, StreamGap
 
@@ -391,8 +391,8 @@ def record_json(rec: Record) -> str:
     if kind == "frame":
         return f'{head},"header":"{rec.header.hex()}","data":"{rec.data.hex()}"}}'
     if kind == "message":
-        j = to_json(rec.message)
-        return f'{head},"type":{_dumps(j["type"])},"fields":{_dumps(j["fields"])}}}'
+        fields = fields_json(rec.message)  # refuses what is not a message
+        return f'{head},"type":{_dumps(type(rec.message).__name__)},"fields":{fields}}}'
     if kind == "gap":
         return f'{head},"reason":{_dumps(rec.reason)}}}'
     if kind == "damaged":
@@ -427,11 +427,23 @@ def run_json(run: Run) -> list[str]:
             for o, n, h, v in run.items
         ]
     out = []
-    dumps = _dumps
+    writers = JSON_WRITERS  # message class -> its generated writer (register() clears it)
+    names = _NAMES
     for o, n, _h, v in run.items:
-        j = to_json(v)  # "type" is a class name: an identifier, nothing to escape
-        out.append(f'{pre}{o},"length":{n},"type":"{j["type"]}","fields":{dumps(j["fields"])}}}')
+        cls = type(v)
+        w = writers.get(cls) or json_writer(cls)
+        name = names.get(cls) or _name_text(cls)
+        out.append(f'{pre}{o},"length":{n},"type":{name},"fields":{w(v)}}}')
     return out
+
+
+# message class -> its name as JSON text (``"type"``)
+_NAMES: dict[type, str] = {}
+
+
+def _name_text(cls: type) -> str:
+    text = _NAMES[cls] = _dumps(cls.__name__)
+    return text
 
 
 def run_text(run: Run) -> list[str]:
@@ -445,9 +457,8 @@ def record_text(rec: Record) -> str:
     where = f"{_ts(rec.timestamp_ns)} #{rec.connection} {rec.direction:<6} @{rec.offset}"
     kind = rec.kind
     if kind == "message":
-        j = to_json(rec.message)
-        fields = " ".join(f"{k}={_dumps(v)}" for k, v in j["fields"].items())
-        return f"{where} {j['type']} {fields}".rstrip()
+        fields = fields_text(rec.message)
+        return f"{where} {type(rec.message).__name__} {fields}".rstrip()
     if kind == "frame":
         head = f"header={rec.header.hex()} " if rec.header else ""
         return f"{where} frame length={rec.length} {head}data={rec.data.hex()}"

@@ -13,11 +13,15 @@ from wirekit.protocol_spec.example import EXAMPLE, Chat, Heartbeat
 from wirekit.tools.capture import StreamReader
 from wirekit.tools.capture.decode import (
     DecodeStats,
+    Run,
+    decode_items,
     decode_records,
     record_json,
     record_text,
+    run_json,
+    run_text,
 )
-from wirekit.tools.jsonmap import from_json
+from wirekit.tools.jsonmap import from_json, to_json
 
 from .helpers import write_pcap
 from .pcapgen import Conv
@@ -185,6 +189,44 @@ def test_message_json_reads_back_to_the_same_bytes(tmp_path):
         assert ENC.encode(back) == ENC.encode(msg)
     text = record_text(recs[0])
     assert "#1 client @0 Chat msg_id=1" in text and 'room="général"' in text
+
+
+def _reference_line(rec) -> str:
+    """A message record's ``--json`` line built the long way: one dict, json.dumps."""
+    record = {
+        "kind": "message",
+        "timestamp": f"{rec.timestamp_ns // 10**9}.{rec.timestamp_ns % 10**9:09d}",
+        "connection": rec.connection,
+        "direction": rec.direction,
+        "offset": rec.offset,
+        "length": rec.length,
+        **to_json(rec.message),
+    }
+    return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def test_runs_write_the_same_lines_as_their_records_and_as_json_dumps(tmp_path):
+    from wirekit.protocol_spec.example import sample_messages
+
+    msgs = [*sample_messages(), Chat(msg_id=2, room='q"\\é', text="\n", sent_at_ms=0)]
+    c = Conv()
+    pk = c.handshake() + [c.send("c", b"".join(ENC.encode(m) for m in msgs))]
+    pk += [c.send("s", WIRE), c.fin("c")]
+    reader = StreamReader(write_pcap(tmp_path / "a.pcap", pk))
+    framing = {"client": "length:4", "server": "length:4"}
+    protocols = {"client": EXAMPLE, "server": EXAMPLE}
+    runs = [i for b in decode_items(reader, framing=framing, protocols=protocols) for i in b]
+    assert runs and all(type(r) is Run for r in runs)
+    lines, texts = [], []
+    for run in runs:
+        recs = run.records()
+        assert run_json(run) == [record_json(r) for r in recs] == [_reference_line(r) for r in recs]
+        assert run_text(run) == [record_text(r) for r in recs]
+        lines += run_json(run)
+        texts += run_text(run)
+    assert len(lines) == len(msgs) + len(MSGS)
+    assert [from_json(json.loads(x), EXAMPLE) for x in lines[: len(msgs)]] == msgs
+    assert texts[-1].endswith("#1 server @154 Heartbeat seq=7 uptime_ms=7000 load=0.5 healthy=true")
 
 
 def test_undecodable_message_is_an_error_record_and_decoding_goes_on(tmp_path):
