@@ -353,7 +353,7 @@ class Channel:
                         except OSError as exc:
                             raise self._recv_error(exc, t) from exc
                         if n:
-                            receive(view[:n])
+                            receive(view[:n].tobytes())  # bytes: what the decoder keeps
                         elif self._eof:  # pragma: no cover - the decoder said EOF already
                             raise self._closed_error()
                         else:
@@ -370,8 +370,7 @@ class Channel:
             if type(ev) is Frames and self._raw_frames():
                 return ev[0]  # pull mode: a run of one frame, kept whole with its header
             if type(ev) in _ITEMS:  # (gap events do not happen on a live socket)
-                inbox.push([ev])
-                return inbox.pop()  # pull mode: one item, or the error raised in its place
+                return inbox.take(ev)  # pull mode: one item, or the error raised in its place
 
     def __iter__(self) -> Iterator[Any]:
         """Messages until the peer closes cleanly (each ``recv()`` with the channel's

@@ -57,6 +57,23 @@ class Inbox:
             raise item.error
         return item
 
+    def take(self, ev: Any) -> Any:
+        """The first item of one event -- what ``push([ev])`` then ``pop()`` give --
+        without the queue round trip (pull mode's events hold one frame; any further
+        items are queued behind it).  Raises an :class:`Error` event's error."""
+        t = type(ev)
+        if t is Messages:
+            items = ev.messages
+        elif t is Frames:
+            items = ev.items()
+        else:
+            self.push([ev])
+            return self.pop()
+        if len(items) != 1:
+            self._items.extend(items)
+            return self.pop()
+        return items[0]
+
     def __len__(self) -> int:
         return len(self._items)
 

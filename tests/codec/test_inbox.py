@@ -110,3 +110,28 @@ def test_frames_with_header_bytes_come_out_whole():
     plain = Inbox()
     plain.push(StreamDecoder("length:2").feed(b"\x00\x02hi"))
     assert plain.pop() == b"hi"
+
+
+def test_take_gives_what_push_then_pop_give():
+    framer = LengthPrefixed(width=1, max_frame=10)
+    enc = MessageEncoder(framer, FakeProtocol())
+    stream = (
+        enc.encode(FakeMessage(2, b"a"))
+        + framer.encode(b"\x02b!")  # does not decode
+        + enc.encode(FakeMessage(2, b"c"))
+        + enc.encode(FakeMessage(2, b"d"))
+        + b"\xff"  # over the limit: fatal
+    )
+    for protocol in (None, FakeProtocol()):
+        events = StreamDecoder(framer, protocol).feed(stream)
+        pushed, taken = Inbox(), Inbox()
+        for ev in events:
+            pushed.push([ev])
+            want = drain(pushed)
+            try:
+                got = [taken.take(ev)]
+            except DecodeError as exc:
+                got = [(type(exc).__name__, exc.offset)]
+            got += drain(taken)  # a run of several: the rest queued behind the first
+            assert got == want
+        assert taken.fatal is pushed.fatal is events[-1]

@@ -19,7 +19,7 @@ from wirekit.codec import (
     TruncatedStream,
 )
 
-from .codec_helpers import FakeMessage, FakeProtocol, flatten, tr
+from .codec_helpers import FakeMessage, FakeProtocol, drive, flatten, pull, tr
 
 UPGRADE = (
     b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: wirekit\r\nConnection: Upgrade\r\n\r\n"
@@ -207,3 +207,37 @@ def test_trailing_data_includes_a_large_frame_being_collected():
     assert dec.buffered == 14
     assert dec.trailing_data == head + b"a" * 10
     assert dec.detach() == head + b"a" * 10
+
+
+@pytest.mark.parametrize("protocol", [None, FakeProtocol()], ids=["frames", "messages"])
+def test_chunks_of_exactly_one_frame_pull_as_they_feed(protocol):
+    # A transport's common case (request/response): every chunk is one whole frame.
+    # Pull mode takes feed's hot path for it; the events must be feed's, one by one,
+    # bad messages (tag 9, a "!") and an over-limit frame included.
+    framer = LengthPrefixed(width=2, max_frame=8)
+    bodies = [b"\x02hi", b"\x01abcd", b"\x09", b"", b"\x02a!", b"\x02ok"]
+    chunks = [framer.encode(b) for b in bodies] + [b"\x00\x09" + b"\x02" * 9]
+    fed = drive(StreamDecoder(framer, protocol), [*chunks, None])
+    pulled = pull(StreamDecoder(framer, protocol), chunks)
+
+    def same(ev):  # an error event compares by what it says (exceptions by identity)
+        if type(ev) is Error:
+            return (type(ev.error), str(ev.error), ev.offset, ev.length, ev.fatal)
+        return ev
+
+    assert [same(e) for e in pulled] == [same(e) for e in fed]
+    # tag 9, the empty body and the "!" do not decode; the last frame is too long
+    assert sum(type(e) is Error for e in pulled) == (4 if protocol else 1)
+    assert type(pulled[-1]) is Error and pulled[-1].fatal
+
+
+def test_a_switch_between_one_frame_chunks_frames_the_next_chunk_the_new_way():
+    dec = StreamDecoder(BINARY)
+    dec.receive_data(BINARY.encode(b"one"))
+    (first,) = dec.next_event()
+    assert first.data == b"one"
+    dec.switch(Delimited(b"\r\n"))
+    dec.receive_data(b"line\r\n")
+    (line,) = dec.next_event()
+    assert line == Frame(b"line", 5, 5, 6)
+    assert dec.next_event() is NEED_DATA
