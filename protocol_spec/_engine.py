@@ -140,6 +140,11 @@ class Gen:
     def tmp(self, hint: str = "t") -> str:
         return f"{hint}{next(self._ids)}"
 
+    @property
+    def depth(self) -> int:
+        """The indentation level the next line is emitted at (1: the function body)."""
+        return self._depth
+
     def emit(self, line: str) -> None:
         self.lines.append("    " * self._depth + line)
 

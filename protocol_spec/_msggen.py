@@ -30,7 +30,9 @@ The conventions every generated function follows (fields plug into them through
 from __future__ import annotations
 
 import copy
+import functools
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import construct
@@ -40,11 +42,19 @@ from ._engine import Gen
 from .bits import BitValues
 from .composite import Array
 from .errors import MissingFieldError
-from .fields import Bool, Bytes, FixedBytes, Float, Int, Scalar, String
+from .fields import Bool, Bytes, Field, FixedBytes, Float, Int, Scalar, String
 from .lengths import PrefixCount
 from .message import MISSING, FieldInfo, Message, _derived_map, _deriver
 
-__all__ = ["install", "tagged_decoder", "tagged_encoder", "body_encoder", "run_struct"]
+__all__ = [
+    "install",
+    "tagged_decoder",
+    "tagged_encoder",
+    "body_encoder",
+    "run_struct",
+    "inline_read",
+    "read_weight",
+]
 
 
 def install(cls: Any) -> None:
@@ -165,11 +175,79 @@ def _make_fast_read(
             with g.block(f"if _n != {whole + cls.SIZE}:"):
                 g.emit("raise ValueError  # truncated or trailing: the careful path explains")
     names = {f.name: f"v_{f.name}" for f in infos}
-    g.scope = {}  # the earlier fields, for references, conditions and raw constructs
+    static = _emit_reads(g, infos, names, static)
+    if whole is not None and cls.SIZE is None:
+        end = "off" if static is None else str(static)
+        with g.block(f"if {end} != _n:"):
+            g.emit("raise ValueError  # trailing bytes: the careful path reports them")
+    if static is not None and whole is None:  # pragma: no cover - static only when whole
+        g.emit(f"off = {static}")
+    _emit_object(g, cls, infos, names, "o")
+    g.emit("return o, off" if whole is None else "return o")
+    return g.build(header, name, where)
+
+
+#: the most fields (nested ones counted) a nested message may have to be read
+#: inline in its enclosing reader rather than by a call to its own ``_wk_fast_read``
+#: (inlining copies the code: the bound keeps deep schemas from growing it
+#: exponentially), and the deepest indentation it is inlined at (the parser's
+#: limits on nested blocks)
+INLINE_WEIGHT = 40
+INLINE_DEPTH = 12
+
+
+def read_weight(field: Any) -> int:
+    """How many fields ``field``'s inline read code covers (a nested message all of its own)."""
+    cls = getattr(field, "msg_cls", None)
+    if cls is not None:
+        return sum(read_weight(f.field) for f in cls._wk_fields) or 1
+    inner = getattr(field, "item", None) or getattr(field, "inner", None)
+    if isinstance(inner, Field):
+        return 1 + read_weight(inner)
+    return 1
+
+
+def inline_read(g: Gen, cls: Any, target: str) -> bool:
+    """Emit the read of a nested message ``cls`` into ``g`` (no call, no tuple):
+    its fields' code with names of their own, then the object into ``target``.
+    ``False`` (nothing emitted) when it is read by a call instead: it does not
+    decode fast, it is too big, or ``g`` is nested too deep already."""
+    infos = cls._wk_fields
+    if (
+        not cls._wk_fast_decodes
+        or sum(read_weight(f.field) for f in infos) > INLINE_WEIGHT
+        or g.depth > INLINE_DEPTH
+    ):
+        return False
+    names = {f.name: g.tmp(f"{f.name}_") for f in infos}
+    outer = g.scope
+    g.scope = {}  # its own fields, as the careful path gives it a scope of its own
+    try:
+        _emit_reads(g, infos, names, None)
+    finally:
+        g.scope = outer
+    _emit_object(g, cls, infos, names, target)
+    return True
+
+
+def _emit_object(
+    g: Gen, cls: Any, infos: tuple[FieldInfo, ...], names: dict[str, str], target: str
+) -> None:
+    g.emit(f"{target} = {g.const(object.__new__, 'new')}({g.const(cls, 'cls')})")
+    for f in infos:
+        g.emit(f"{target}.{f.name} = {names[f.name]}")
+
+
+def _emit_reads(
+    g: Gen, infos: tuple[FieldInfo, ...], names: dict[str, str], static: int | None
+) -> int | None:
+    """Emit the reads of ``infos`` into ``names``; ``static`` is the constant offset
+    they start at (``None``: at ``off``).  Returns the constant offset they end at,
+    or ``None`` when ``off`` holds it.  ``g.scope`` grows with each field read."""
     # One struct per run of fixed-width values: scalars, fixed-size bytes, the items
     # of fixed-length scalar arrays, and the length prefix that ends a run.
     run: list[tuple[str, int, str | None, str]] = []  # (code, size, byte order, target)
-    after: list[str] = []  # lines once the run is unpacked (post conversions, lists)
+    after: list[Callable[[], None]] = []  # once the run is unpacked (conversions, lists)
 
     def flush() -> None:
         nonlocal static
@@ -183,8 +261,8 @@ def _make_fast_read(
                 g.emit(f"off += {st.size}")
             else:
                 static += st.size
-        for line in after:
-            g.emit(line)
+        for emit in after:
+            emit()
         run.clear()
         after.clear()
 
@@ -204,7 +282,7 @@ def _make_fast_read(
         if isinstance(fld, Scalar):
             add(fld, target)
             if fld.post is not None:
-                after.append(f"{target} = {fld.post_expr(g, target)}")
+                after.append(functools.partial(fld.gen_post, g, target))
             continue
         if t is FixedBytes:
             run.append((f"{fld.size}s", fld.size, None, target))
@@ -215,7 +293,7 @@ def _make_fast_read(
                 xs = [g.tmp("a") for _ in range(fld.length)]
                 for x in xs:
                     add(item, x)
-                after.append(f"{target} = [{', '.join(xs)}]")
+                after.append(functools.partial(g.emit, f"{target} = [{', '.join(xs)}]"))
                 continue
         prefix = _foldable_prefix(fld)
         if prefix is not None and run:
@@ -236,17 +314,7 @@ def _make_fast_read(
             static = None
         fld.gen_read(g, target)
     flush()
-    if whole is not None and cls.SIZE is None:
-        end = "off" if static is None else str(static)
-        with g.block(f"if {end} != _n:"):
-            g.emit("raise ValueError  # trailing bytes: the careful path reports them")
-    if static is not None and whole is None:  # pragma: no cover - static only when whole
-        g.emit(f"off = {static}")
-    g.emit(f"o = {g.const(object.__new__, 'new')}({g.const(cls, 'cls')})")
-    for f in infos:
-        g.emit(f"o.{f.name} = {names[f.name]}")
-    g.emit("return o, off" if whole is None else "return o")
-    return g.build(header, name, where)
+    return static
 
 
 def _foldable_prefix(field: Any) -> Any:

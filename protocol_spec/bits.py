@@ -12,7 +12,11 @@ from ._engine import Gen, Reader
 from .errors import BadEnumValueError, EncodeError, MissingFieldError, SchemaError
 from .fields import Int, Scalar, _type_label
 
-__all__ = ["Bits", "BitValues"]
+__all__ = ["Bits", "BitValues", "VALUES_KEPT"]
+
+#: how many raw values a :class:`Bits` field keeps the decoded sub-field values of
+#: (per field; a u16's 65,536 possible values would take megabytes)
+VALUES_KEPT = 1024
 
 
 class BitValues:
@@ -127,6 +131,8 @@ class Bits(Scalar):
         # anything) at least what the careful _from_raw / to_raw refuse
         self.post = self._gen_from_raw()
         self.pre = self._gen_to_raw()
+        #: raw -> its sub-field values in order, for the generated readers (bounded)
+        self._values: dict[int, tuple[Any, ...]] = {}
 
     def _gen_from_raw(self) -> Any:
         g = Gen()
@@ -143,6 +149,27 @@ class Bits(Scalar):
                 g.emit(f"o.{name} = {g.const(kind._value2member_map_, 'members')}[{bits}]")
         g.emit("return o")
         return g.build("def from_raw(raw):", "from_raw", "<wirekit Bits from_raw>")
+
+    def _values_of(self, raw: int) -> tuple[Any, ...]:
+        """``raw``'s sub-field values in order (``KeyError`` for an undefined enum
+        value, as ``post``), kept for the next time while fewer than ``VALUES_KEPT``."""
+        value = self.post(raw)
+        values = tuple(getattr(value, name) for name, *_ in self.parts)
+        if len(self._values) < VALUES_KEPT:
+            self._values[raw] = values
+        return values
+
+    def gen_post(self, g: Gen, target: str) -> None:
+        # the values of a raw integer seen before are one dict lookup: headers repeat
+        # (a DNS query's flags are 0x0100, most answers' 0x8180); the value object
+        # is new each time (it is mutable), its slots set by one unpacking
+        t = g.tmp("b")
+        g.emit(f"{t} = {g.const(self._values, 'bits')}.get({target})")
+        with g.block(f"if {t} is None:"):
+            g.emit(f"{t} = {g.const(self._values_of, 'bitsof')}({target})")
+        g.emit(f"{target} = {g.const(object.__new__, 'new')}({g.const(self.value_cls, 'VC')})")
+        slots = "".join(f"{target}.{name}, " for name, *_ in self.parts)
+        g.emit(f"{slots}= {t}")
 
     def _gen_to_raw(self) -> Any:
         g = Gen()

@@ -13,7 +13,7 @@ import construct
 from ._engine import Gen, Reader
 from .construct_names import construct_name
 from .errors import BadValueError, EncodeError, InvalidUTF8Error, SchemaError, TruncatedError
-from .fields import Field, Float, Int, Scalar, _type_label, u16
+from .fields import Field, Scalar, _type_label, u16
 from .lengths import UNBOUNDED, Count, NullPrefixed, count_of
 
 __all__ = ["Array", "Optional", "Nested", "Raw", "as_field"]
@@ -277,27 +277,38 @@ class Array(Field):
 
     def _gen_read_n(self, g: Gen, target: str, n: str) -> None:
         item = self.item
+        if not isinstance(item, Scalar):
+            g.emit(f"{target} = []")
+            if self.count is None:
+                self._gen_items(g, target, n)
+            else:  # a count of 0 is common (a DNS message's empty sections): no loop
+                with g.block(f"if {n}:"):
+                    self._gen_items(g, target, n)
+            return
         with g.block(f"if {n} * {item.min_size} > _n - off:"):
             g.emit("raise IndexError")
-        if isinstance(item, Scalar):
-            # one struct call for the whole run of scalars
-            if self.count is None:
-                unpack = g.const(struct_for(item, self.length or 0).unpack_from, "up")
-                g.emit(f"{target} = {unpack}(buf, off)")
-            else:
-                fmt = g.const(f"{item.endian}%d{item.fmt}", "fmt")
-                unpack = g.const(_unpack_from, "up")
-                g.emit(f"{target} = {unpack}({fmt} % {n}, buf, off)")
-            g.emit(f"off += {n} * {item.size}")
-            if item.post is None:
-                g.emit(f"{target} = list({target})")
-            else:
-                g.emit(f"{target} = [{item.post_expr(g, 'x')} for x in {target}]")
-            return
-        g.emit(f"{target} = []")
+        # one struct call for the whole run of scalars
+        if self.count is None:
+            unpack = g.const(struct_for(item, self.length or 0).unpack_from, "up")
+            g.emit(f"{target} = {unpack}(buf, off)")
+        else:
+            fmt = g.const(f"{item.endian}%d{item.fmt}", "fmt")
+            unpack = g.const(_unpack_from, "up")
+            g.emit(f"{target} = {unpack}({fmt} % {n}, buf, off)")
+        g.emit(f"off += {n} * {item.size}")
+        if item.post is None:
+            g.emit(f"{target} = list({target})")
+        else:
+            g.emit(f"{target} = [{item.post_expr(g, 'x')} for x in {target}]")
+
+    def _gen_items(self, g: Gen, target: str, n: str) -> None:
+        """The loop appending ``n`` items (not scalars) to the list ``target``, after
+        the check that ``n`` items of ``min_size`` bytes fit."""
+        with g.block(f"if {n} * {self.item.min_size} > _n - off:"):
+            g.emit("raise IndexError")
         x = g.tmp("x")
         with g.block(f"for _ in range({n}):"):
-            item.gen_read(g, x)
+            self.item.gen_read(g, x)
             g.emit(f"{target}.append({x})")
 
     def gen_write(self, g: Gen, expr: str) -> None:
@@ -543,20 +554,11 @@ class Nested(Field):
         self.msg_cls._wk_careful_write(value, out, path)
 
     def gen_read(self, g: Gen, target: str) -> None:
-        cls = self.msg_cls
-        infos = cls._wk_fields
-        if cls.SIZE and len(infos) <= 32 and all(type(f.field) in (Int, Float) for f in infos):
-            # plain fixed-width numbers: read inline, one struct, no call
-            st = struct.Struct(infos[0].field.endian + "".join(f.field.fmt for f in infos))
-            if all(f.field.endian == infos[0].field.endian or f.field.size == 1 for f in infos):
-                xs = [g.tmp("m") for _ in infos]
-                g.emit(f"{', '.join(xs)}, = {g.const(st.unpack_from, 'up')}(buf, off)")
-                g.emit(f"off += {st.size}")
-                g.emit(f"{target} = {g.const(object.__new__, 'new')}({g.const(cls, 'M')})")
-                for f, x in zip(infos, xs, strict=True):
-                    g.emit(f"{target}.{f.name} = {x}")
-                return
-        g.emit(f"{target}, off = {g.const(cls, 'M')}._wk_fast_read(buf, off)")
+        from ._msggen import inline_read  # noqa: PLC0415 - the generator imports this module
+
+        # its fields inline in the enclosing reader (no call, no tuple) unless it is big
+        if not inline_read(g, self.msg_cls, target):
+            g.emit(f"{target}, off = {g.const(self.msg_cls, 'M')}._wk_fast_read(buf, off)")
 
     def gen_write(self, g: Gen, expr: str) -> None:
         m = g.const(self.msg_cls, "M")

@@ -203,11 +203,16 @@ class Scalar(Field):
             g.emit(f"{target} = {g.const(self.struct.unpack_from, 'up')}(buf, off)[0]")
         g.emit(f"off += {self.size}")
         if self.post is not None:
-            g.emit(f"{target} = {self.post_expr(g, target)}")
+            self.gen_post(g, target)
 
     def post_expr(self, g: Gen, raw: str) -> str:
         """Fast path: the expression of the value of ``raw`` (raises where ``post`` does)."""
         return raw if self.post is None else f"{g.const(self.post, 'post')}({raw})"
+
+    def gen_post(self, g: Gen, target: str) -> None:
+        """Fast path: statements turning the raw value in ``target`` into the value
+        (raising where ``post`` does); by default one assignment of ``post_expr``."""
+        g.emit(f"{target} = {self.post_expr(g, target)}")
 
     def gen_write(self, g: Gen, expr: str) -> None:
         if self.pre is not None:
@@ -397,9 +402,10 @@ class Enum(_Coded):
         return self._by_value.get(raw, raw)
 
     def post_expr(self, g: Gen, raw: str) -> str:
+        members = g.const(self._by_value, "members")
         if self.unknown == "error":  # KeyError for an unknown value
-            return f"{g.const(self._by_value, 'members')}[{raw}]"
-        return super().post_expr(g, raw)
+            return f"{members}[{raw}]"
+        return f"{members}.get({raw}, {raw})"  # _lenient inline: the member, else the int
 
     def _to_raw(self, value: Any) -> int:
         if isinstance(value, self.enum_cls):

@@ -14,13 +14,14 @@ from wirekit.protocol_spec import (
     MissingFieldError,
     Protocol,
     SchemaError,
+    bits,
     u8,
     u16,
     u16le,
 )
 
 from .checks import assert_decode_error
-from .strategies import assert_roundtrip
+from .strategies import assert_roundtrip, message_with
 
 
 class Opcode(enum.IntEnum):
@@ -154,3 +155,38 @@ def test_schema_rows_list_the_sub_fields():
         {"field": "opcode", "bits": "14-11", "width": 4, "type": "Opcode"},
     ]
     assert row["parts"][-1] == {"field": "rcode", "bits": "3-0", "width": 4, "type": "Rcode"}
+
+
+# ------------------------------------------ the generated readers' memo of raw values
+
+
+def test_values_of_a_raw_seen_before_are_new_objects_alike():
+    field = Bits(
+        u16, qr=(1, bool), opcode=(4, Opcode), aa=1, tc=1, rd=1, ra=1, z=3, rcode=(4, Rcode)
+    )
+    cls = message_with(field)
+    wire = b"\x81\x83"
+    first, second = cls.decode(wire).value, cls.decode(wire).value
+    assert field._values == {0x8183: (True, Opcode.QUERY, 0, 0, 1, 1, 0, Rcode.NXDOMAIN)}
+    assert first == second == field._from_raw(0x8183) and first is not second
+    first.rd = 0  # mutable: a value decoded later is not the one changed
+    assert cls.decode(wire).value.rd == 1
+
+
+def test_undefined_enum_values_are_refused_and_not_kept():
+    field = Bits(u8, code=(4, Rcode), rest=4)
+    cls = message_with(field, tag=None)
+    for _ in range(2):  # the second time with 0x10 (defined) kept
+        assert cls.decode(b"\x10").value.code is Rcode.FORMERR
+        assert_decode_error(cls, b"\x41", BadEnumValueError, path="One_Bits.value.code")
+    assert list(field._values) == [0x10]
+
+
+def test_only_so_many_raw_values_are_kept(monkeypatch):
+    monkeypatch.setattr(bits, "VALUES_KEPT", 10)
+    field = Bits(u16, hi=(4, int), lo=12)
+    cls = message_with(field, tag=None)
+    for raw in range(0, 65536, 997):
+        value = cls.decode(raw.to_bytes(2, "big")).value
+        assert (value.hi, value.lo) == (raw >> 12, raw & 0xFFF)
+    assert len(field._values) == 10

@@ -22,6 +22,7 @@ from wirekit.protocol_spec import (
     EncodeError,
     Enum,
     Flags,
+    If,
     Message,
     Optional,
     Protocol,
@@ -39,6 +40,7 @@ from wirekit.protocol_spec import (
     u16le,
     u32le,
 )
+from wirekit.protocol_spec import Bits as BitsField
 from wirekit.protocol_spec.example import EXAMPLE, Feature, Position, SensorKind
 
 from .checks import fast_path_refuses
@@ -604,3 +606,120 @@ def test_second_protocol_arbitrary_values_encode_alike(data):
         assert wire == careful
         back = check_decode(OTHER, wire)
         assert OTHER.encode(back) == wire
+
+
+# ------------------------------------------------ nested messages read inline
+# A nested message's fields are read inline in the enclosing reader (no call per
+# item) unless it is big: conditions and raw constructs inside it see its own
+# fields, as on the careful path, even where the enclosing message has fields of
+# the same names.
+
+
+BITS_FIELD = BitsField(u8, top=3, mid=(4, int), low=(1, bool))
+
+
+class Part(Message):
+    kind: u8
+    extra: If("kind == 1", u16) = None  # Part's own kind, not Holder's
+    r: Raw(construct.Bytes(construct.this.kind & 3))
+    name: String(u8)
+    mode: Enum(Mode, unknown="raw")
+    flags: BITS_FIELD
+
+
+class Middle(Message):
+    kind: u8
+    parts: Array(Part, count=u8)
+    last: Optional(Part)
+
+
+class Holder(Message, tag=1):
+    kind: u8
+    first: Part
+    parts: Array(Part, count="kind")
+    middles: Array(Middle, count=u8)
+
+
+class Big(Message):
+    values: Array(u8, count=u8)
+    a1: Part
+    a2: Part
+    a3: Part
+    a4: Part
+    a5: Part
+    a6: Part
+    a7: Part
+
+
+class HoldsBig(Message, tag=2):
+    big: Optional(Big)
+    tail: u8
+
+
+INLINE = Protocol("inline", [Holder, HoldsBig])
+
+
+def _part(kind: int, name: str = "n") -> Part:
+    return Part(
+        kind=kind,
+        extra=0x1234 if kind == 1 else None,
+        r=bytes(range(kind & 3)),
+        name=name,
+        mode=Mode.AUTO if kind % 2 else 5,
+        flags=BITS_FIELD(top=kind & 7, low=True),
+    )
+
+
+INLINE_SAMPLES = [
+    Holder(kind=2, first=_part(1), parts=[_part(3), _part(0, "")], middles=[]),
+    Holder(
+        kind=0,
+        first=_part(6, "x" * 9),
+        parts=[],
+        middles=[
+            Middle(kind=1, parts=[_part(1), _part(2)], last=_part(5)),
+            Middle(kind=9, parts=[], last=None),
+        ],
+    ),
+    HoldsBig(
+        big=Big(
+            values=[1, 2],
+            a1=_part(1),
+            a2=_part(2),
+            a3=_part(3),
+            a4=_part(4),
+            a5=_part(5),
+            a6=_part(6),
+            a7=_part(7),
+        ),
+        tail=3,
+    ),
+    HoldsBig(big=None, tail=0),
+]
+
+
+def test_nested_messages_are_read_inline_unless_big():
+    for msg in INLINE_SAMPLES:
+        assert_roundtrip(INLINE, msg)
+        assert check_decode(INLINE, INLINE.encode(msg)) == msg
+    source = INLINE._decoders[1].__wirekit_source__
+    assert "_wk_fast_read" not in source and source.count(".extra = ") == 4
+    assert "_wk_fast_read(buf, off)" in INLINE._decoders[2].__wirekit_source__
+
+
+@st.composite
+def inline_mutated(draw):
+    msg = draw(st.sampled_from(INLINE_SAMPLES))
+    return _mutate(draw, bytearray(INLINE.encode(msg)))
+
+
+@OTHER_FUZZ
+@given(data=inline_mutated())
+def test_inline_nested_mutated_encodings(data):
+    check_decode(INLINE, data)
+
+
+@OTHER_FUZZ
+@given(tag=st.sampled_from([1, 2]), body=st.binary(max_size=60))
+def test_inline_nested_random_bodies(tag, body):
+    check_decode(INLINE, bytes([tag]) + body)
