@@ -214,8 +214,46 @@ def _cached_wire(field: DnsName, value: str) -> bytes:
     return wire
 
 
+#: wire labels of names read before (their bytes up to the terminating zero,
+#: excluded) -> the text; only plain names (no pointer) that the careful path reads
+#: are kept, and the first NAMES_KEPT of them (a peer cannot grow it forever)
+_NAMES: dict[bytes, str] = {}
+NAMES_KEPT = 4096
+
+
 def _fast_name(buf: bytes, off: int) -> tuple[str, int]:
-    """The careful read's result for valid names; raises (anything) on the rest."""
+    """The careful read's result for valid names; raises (anything) on the rest.
+
+    A name seen before is one lookup: the bytes from ``off`` to the first zero
+    byte are a key of ``_NAMES`` only if they are a whole valid name, whose
+    labels the careful path walks to exactly that zero, so the careful path
+    reads the same text and ends at the same byte.  (A label may hold a zero
+    byte: then the first zero is inside a label, the bytes before it are no
+    whole name, and the lookup misses.)  A name that starts with a pointer
+    (an answer's NAME pointing at the question) looks the target up the same
+    way: an earlier offset, so the careful path follows it.  The rest walks.
+    """
+    n = buf[off]
+    if n >= 0xC0:
+        at = ((n & 0x3F) << 8) | buf[off + 1]
+        if at < off:
+            z = buf.find(0, at, at + MAX_NAME)  # a plain name ends within 255 bytes
+            if z >= 0:
+                text = _NAMES.get(buf[at:z])
+                if text is not None:
+                    return text, off + 2
+        return _walk_name(buf, off)
+    z = buf.find(0, off, off + MAX_NAME)
+    if z >= 0:
+        text = _NAMES.get(buf[off:z])
+        if text is not None:
+            return text, z + 1
+    return _walk_name(buf, off)
+
+
+def _walk_name(buf: bytes, off: int) -> tuple[str, int]:
+    """:func:`_fast_name` label by label; a plain name is kept in ``_NAMES``."""
+    start = off
     end = -1
     hops = 0
     parts = []
@@ -248,7 +286,11 @@ def _fast_name(buf: bytes, off: int) -> tuple[str, int]:
     text = name.decode("ascii")
     if parts and text.count(".") != len(parts) - 1:
         raise ValueError  # a label holding a dot
-    return text, off if end < 0 else end
+    if end < 0:
+        if len(_NAMES) < NAMES_KEPT and buf.__class__ is bytes:
+            _NAMES[buf[start : off - 1]] = text
+        return text, off
+    return text, end
 
 
 class _DnsNameConstruct(construct.Construct):

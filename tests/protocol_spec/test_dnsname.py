@@ -14,9 +14,11 @@ from wirekit.protocol_spec import (
     Message,
     Protocol,
     TruncatedError,
+    dnsname,
     u8,
     u16,
 )
+from wirekit.protocol_spec.dnsname import _fast_name
 
 from .checks import assert_decode_error
 from .strategies import assert_roundtrip
@@ -199,3 +201,105 @@ def test_compressed_names_decode_back(names):
     wire = COMPRESSED.encode(msg)
     assert len(wire) <= len(NAMES.encode(Names(pad=[0] * 19, names=names)))
     assert_roundtrip(COMPRESSED, msg)
+
+
+# ------------------------------------------------- the fast path's memo of names read
+
+
+@pytest.fixture
+def cold_names(monkeypatch):
+    """The memo of names read (wire labels -> text) empty for the test, restored after."""
+    monkeypatch.setattr(dnsname, "_NAMES", {})
+    return dnsname._NAMES
+
+
+def _names_body(*wire: bytes) -> bytes:
+    return bytes(19) + bytes([len(wire)]) + b"".join(wire)
+
+
+def test_a_name_read_once_is_looked_up_after(cold_names):
+    body = _names_body(b"\x05host5\x07example\x03com\x00", b"\xc0\x14")
+    assert NAMES.decode(body).names == ["host5.example.com"] * 2
+    assert cold_names == {b"\x05host5\x07example\x03com": "host5.example.com"}
+    # warm: the plain name and the pointer to it are lookups, with the same result
+    assert _fast_name(body, 20) == ("host5.example.com", 39)
+    assert _fast_name(body, 39) == ("host5.example.com", 41)
+    assert check_decode(NAMES, body).names == ["host5.example.com"] * 2
+
+
+def test_only_plain_names_are_kept_and_only_so_many(cold_names, monkeypatch):
+    monkeypatch.setattr(dnsname, "NAMES_KEPT", 3)
+    body = _names_body(b"\x01a\x00", b"\x03FOO\xc0\x14", b"\x00", b"\x01b\x00", b"\x01c\x00")
+    assert NAMES.decode(body).names == ["a", "FOO.a", "", "b", "c"]
+    assert cold_names == {b"\x01a": "a", b"": "", b"\x01b": "b"}  # no FOO.a, no c
+    assert check_decode(NAMES, body).names == ["a", "FOO.a", "", "b", "c"]
+
+
+# Bytes that look like a name kept (host5.example.com, or "a") but are not that
+# name: each must decode as the careful path reads it, or be refused, warm or cold.
+_LOOKALIKES = [
+    b"\x05host5\x07example\x03com\x00",  # the name itself
+    b"\x05host5\x07example\x03com",  # cut before its zero byte
+    b"\x05host5\x07example\x03co",  # cut inside a label
+    b"\x05host5\x07example\x03com\xc0\x14",  # its labels then a pointer (to itself)
+    b"\x05ho\x00t5\x07example\x03com\x00",  # a zero byte inside the first label
+    b"\x06host5\x07example\x03com\x00",  # a length that lands elsewhere
+    b"\x05host5\x47example\x03com\x00",  # a reserved label type inside
+    b"\x05host5\x07exa.ple\x03com\x00",  # a dot inside a label
+    b"\x05host\xff\x07example\x03com\x00",  # not ASCII
+    b"\xc0\x14",  # a pointer to a name not yet read: to itself
+    b"\xc0\x15",  # forward
+    b"\xc0\x13",  # backward, into the count byte
+    b"\xc0",  # a pointer cut short
+    b"\x01a\x00\x02\x01a\x00",  # a label holding "a"'s wire form
+    b"\x3f" + b"x" * 63 + b"\x00",  # the longest label
+    b"\x40" + b"x" * 64 + b"\x00",  # one longer: a reserved label type
+    (b"\x3f" + b"x" * 63) * 3 + b"\x3d" + b"x" * 61 + b"\x00",  # 255 bytes: the longest name
+    (b"\x3f" + b"x" * 63) * 3 + b"\x3e" + b"x" * 62 + b"\x00",  # 256 bytes: too long
+]
+
+
+@pytest.mark.parametrize("wire", _LOOKALIKES, ids=range(len(_LOOKALIKES)))
+def test_names_that_look_like_kept_ones(cold_names, wire):
+    bodies = [
+        _names_body(wire),
+        _names_body(b"\x05host5\x07example\x03com\x00", wire),  # after the real one
+        _names_body(b"\x01a\x00", wire, b"\xc0\x14"),  # before a pointer to "a"
+        _names_body(wire) + b"\x00",  # a trailing byte
+    ]
+    for _ in range(2):  # cold, then with every plain name of the first round kept
+        for body in bodies:
+            check_decode(NAMES, body)
+    long = (b"\x3f" + b"x" * 63) * 3 + b"\x3d" + b"x" * 61
+    if wire == long + b"\x00":
+        assert cold_names[long] == ".".join(["x" * 63] * 3 + ["x" * 61])
+
+
+def test_a_pointer_to_a_kept_name_counts_the_labels_before_it(cold_names):
+    # 190 bytes of labels, then a pointer to a kept 65-byte name: 255 bytes, the most
+    kept = b"\x3f" + b"x" * 63 + b"\x00"
+    labels = (b"\x25" + b"y" * 37) * 5
+    assert NAMES.decode(_names_body(kept)).names == ["x" * 63]
+    msg = check_decode(NAMES, _names_body(kept, labels + b"\xc0\x14"))
+    assert msg.names[1] == ".".join(["y" * 37] * 5 + ["x" * 63])
+    # one byte more in a label before it: 256 bytes, too long
+    body = _names_body(kept, labels + b"\x01z" + b"\xc0\x14")
+    assert_decode_error(NAMES, body, BadValueError, offset=85, reason="longer than 255")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    kept=st.lists(st.lists(_PIECES, max_size=5).map(b"".join), max_size=3),
+    pieces=st.lists(_PIECES, max_size=12),
+)
+def test_fast_and_careful_names_agree_with_names_kept(kept, pieces):
+    # names read before (whatever of them is a plain name is kept) must not change
+    # how any later bytes decode
+    for wire in kept:
+        try:
+            _fast_name(wire + b"\x00", 0)
+        except Exception:  # noqa: BLE001, S110 - not a name: nothing kept
+            pass
+    body = bytes(19) + b"\x03" + b"".join(pieces)
+    for _ in range(2):
+        check_decode(NAMES, body)

@@ -29,6 +29,8 @@ from wirekit.protocol_spec.specs.dns import (
     Type,
 )
 
+from ..test_fuzz import check_decode
+
 QNAME = b"\x07SRI-NIC\x04ARPA\x00"  # offset 12, right after the header
 QUESTION = QNAME + bytes.fromhex("0001 0001")  # QTYPE A, QCLASS IN
 
@@ -171,3 +173,37 @@ def test_round_trips(names: list[str], ttl: int) -> None:
     back = DNS_PROTOCOL.decode(data)
     assert [q.qname for q in back.question] == names
     assert DNS_PROTOCOL.encode(back) == data
+
+
+_EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["set", "cut", "insert", "delete"]),
+        st.integers(0, 200),
+        st.sampled_from([0, 1, 3, 0x0C, 0x3F, 0x40, 0xC0, 0xFF]),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    base=st.sampled_from([QUERY, RESPONSE, RESPONSE_COMPRESSED]),
+    edits=_EDITS,
+)
+def test_fast_and_careful_decode_agree_on_damaged_messages(base: bytes, edits: list) -> None:
+    # pointers bent forward, backward and onto themselves, labels lengthened and cut,
+    # counts changed, trailing bytes: decoded cold and then with every name kept
+    data = bytearray(base)
+    for kind, at, byte in edits:
+        i = at % (len(data) + 1)
+        if kind == "set" and i < len(data):
+            data[i] = byte
+        elif kind == "cut":
+            del data[i:]
+        elif kind == "insert":
+            data[i:i] = bytes([byte])
+        elif kind == "delete" and i < len(data):
+            del data[i]
+    for _ in range(2):
+        check_decode(DNS_PROTOCOL, bytes(data))
