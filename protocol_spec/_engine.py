@@ -127,6 +127,8 @@ class Gen:
         self.scope: dict[str, str] = {}
         #: writing: every field name -> the expression its written value is
         self.exprs: dict[str, str] = {}
+        #: writing: local variables already checked to hold an exact ``list``
+        self.lists: set[str] = set()
         self.lines: list[str] = []
         self.ns: dict[str, Any] = {}
         self._depth = 1
@@ -156,6 +158,17 @@ class Gen:
             yield
         finally:
             self._depth -= 1
+
+    @contextmanager
+    def capture(self) -> Iterator[list[str]]:
+        """Collect the lines emitted inside (indented from zero) instead of adding them:
+        code to place later, at whatever depth it is emitted again."""
+        lines, depth = self.lines, self._depth
+        self.lines, self._depth = [], 0
+        try:
+            yield self.lines
+        finally:
+            self.lines, self._depth = lines, depth
 
     def build(self, header: str, name: str, filename: str) -> Any:
         src = header + "\n" + "\n".join(self.lines or ["    pass"]) + "\n"

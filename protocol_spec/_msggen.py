@@ -386,8 +386,19 @@ def _emit_derived(g: Gen, infos: tuple[FieldInfo, ...]) -> None:
             g.emit(f"{d} = {g.const(_deriver(info, ref), 'derive')}(o)")
             continue
         # inline: the data's length (type-checked), then the given count must be None
-        # or exactly that int; anything else sends it to the careful path
-        n = gen_length(g, f"o.{ref.name}")
+        # or exactly that int; anything else sends it to the careful path.  The data
+        # is read once, into a local the data field is then written from
+        data = g.tmp("t")
+        g.emit(f"{data} = o.{ref.name}")
+        g.exprs[ref.name] = data
+        if type(ref.field) is Array:
+            n = g.tmp("n")
+            with g.block(f"if {data}.__class__ is not list:"):
+                g.emit("raise TypeError")
+            g.emit(f"{n} = len({data})")
+            g.lists.add(data)
+        else:
+            n = gen_length(g, data)
         hi = getattr(info.field, "hi", (1 << 64) - 1)
         v = g.tmp("v")
         g.emit(f"{v} = o.{name}")

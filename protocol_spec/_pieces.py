@@ -6,12 +6,16 @@ The generated encoder of a message (``Protocol.encode``'s tagged encoder and
 * :class:`Pack`: a fixed-width value (a scalar, a length prefix, a fixed-size
   bytes field, a fixed-length array of scalars, the type tag).  Consecutive
   packs of one byte order share one precompiled ``struct.Struct`` call;
-* :class:`Data`: a ``bytes`` expression (a string's UTF-8, a varint, the joined
-  items of an array, an optional's presence byte and value).
+* :class:`Data`: a ``bytes`` expression (a string's UTF-8, a varint, the packed
+  items of a scalar array, an optional's presence byte and value);
+* :class:`Stmts`: statements appending bytes to a list (the items of an array of
+  anything but scalars, a nullable string), run where the piece stands.
 
 The pieces are joined once (``a + b`` for two, ``b"".join`` for more) instead of
-``bytearray +=`` field by field.  Setup lines (type and length checks) are
-emitted before the return, in field order.  Like all generated code, these
+``bytearray +=`` field by field; with statements among them, every piece goes into
+one list (``.append`` each, the items of nested arrays and messages too) joined
+once at the end.  Setup lines (type and length checks) are emitted before the
+return, in field order.  Like all generated code, these
 encoders may raise anything on a value they do not like (the caller then reruns
 the careful path, which raises the exact error); they never return bytes the
 careful path would refuse.
@@ -24,6 +28,8 @@ the statement-by-statement ``gen_write`` encoder.
 from __future__ import annotations
 
 import dataclasses
+import enum
+import re
 import struct
 from typing import Any
 
@@ -49,7 +55,17 @@ from .fields import (
 from .lengths import PrefixCount, RefCount
 from .varint import encode_uvarint, zigzag_encode
 
-__all__ = ["Pack", "Data", "join", "supported", "field_pieces", "uvarint_bytes", "svarint_bytes"]
+__all__ = [
+    "Pack",
+    "Data",
+    "Stmts",
+    "join",
+    "join_into",
+    "supported",
+    "field_pieces",
+    "uvarint_bytes",
+    "svarint_bytes",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -69,7 +85,16 @@ class Data:
     expr: str
 
 
-Piece = Pack | Data
+@dataclasses.dataclass(frozen=True, slots=True)
+class Stmts:
+    """Lines (indented from zero) appending ``bytes`` to the list named ``out``; they
+    run after the pieces before them are in that list (see :func:`join_into`)."""
+
+    out: str
+    lines: tuple[str, ...]
+
+
+Piece = Pack | Data | Stmts
 
 #: bytes((i,)) for every one-byte varint
 _ONE_BYTE = tuple(bytes((i,)) for i in range(128))
@@ -89,9 +114,9 @@ def svarint_bytes(value: Any) -> bytes:
     return encode_uvarint(zigzag_encode(value))
 
 
-def join(g: Gen, pieces: list[Piece]) -> str:
-    """One expression of the bytes of ``pieces``: packs merged per byte order, joined once."""
-    exprs: list[str] = []
+def _merged(g: Gen, pieces: list[Piece]) -> list[str | Stmts]:
+    """``bytes`` expressions and statements, consecutive packs of one byte order as one."""
+    exprs: list[str | Stmts] = []
     run: list[Pack] = []
     endian: str | None = None
 
@@ -113,8 +138,19 @@ def join(g: Gen, pieces: list[Piece]) -> str:
         else:
             flush()
             endian = None
-            exprs.append(p.expr)
+            exprs.append(p.expr if isinstance(p, Data) else p)
     flush()
+    return exprs
+
+
+def join(g: Gen, pieces: list[Piece]) -> str:
+    """One expression of the bytes of ``pieces``: packs merged per byte order, joined once
+    (with statements among them, the name of a list :func:`join_into` filled, joined)."""
+    if any(isinstance(p, Stmts) for p in pieces):
+        out = g.tmp("ps")
+        join_into(g, pieces, out, fresh=True)
+        return f"b''.join({out})"
+    exprs: list[Any] = _merged(g, pieces)
     if not exprs:
         return "b''"
     if len(exprs) == 1:
@@ -122,6 +158,24 @@ def join(g: Gen, pieces: list[Piece]) -> str:
     if len(exprs) == 2:
         return f"{exprs[0]} + {exprs[1]}"
     return f"b''.join(({', '.join(exprs)}))"
+
+
+def join_into(g: Gen, pieces: list[Piece], out: str, fresh: bool = False) -> None:
+    """Emit lines appending the bytes of ``pieces``, in order, to the list ``out``
+    (``fresh``: create it, holding the pieces before the first statements)."""
+    items = _merged(g, pieces)
+    if fresh:
+        head: list[str] = []
+        while items and isinstance(items[0], str):
+            head.append(items.pop(0))  # type: ignore[arg-type]
+        g.emit(f"{out} = [{', '.join(head)}]")
+    for item in items:
+        if isinstance(item, Stmts):
+            name = re.compile(rf"\b{item.out}\b")  # a unique temporary: no other match
+            for line in item.lines:
+                g.emit(name.sub(out, line))
+        else:
+            g.emit(f"{out}.append({item})")
 
 
 _SCALARS = (Int, Float, Bool, Enum, Flags, Bits)
@@ -176,6 +230,11 @@ def _scalar_arg(g: Gen, field: Any, expr: str) -> str:
         v = g.tmp("b")
         slow = g.const(field.pre, "pre")  # refuses non-bools
         return f"(1 if ({v} := {expr}) is True else 0 if {v} is False else {slow}({v}))"
+    if t is Enum and _packs_as_itself(field):
+        v = g.tmp("e")
+        cls = g.const(field.enum_cls, "E")
+        slow = g.const(field._to_raw, "pre")
+        return f"({v} if ({v} := {expr}).__class__ is {cls} else {slow}({v}))"
     if t is Enum:
         v = g.tmp("e")
         raw = g.const({m: m.value for m in field.enum_cls}, "raw")
@@ -196,6 +255,29 @@ def _scalar_arg(g: Gen, field: Any, expr: str) -> str:
     if field.pre is not None:
         return f"{g.const(field.pre, 'pre')}({expr})"
     return expr
+
+
+def _packs_as_itself(field: Any) -> bool:
+    """Whether every instance of an ``Enum`` field's class (members, aliases and the
+    pseudo-members ``_missing_`` makes) may go to ``struct`` as it is: the careful path
+    writes its ``.value`` (``unknown="raw"``: any instance), and ``struct`` reads the
+    int it is.  True only when the two cannot differ: an ``int`` enum whose members
+    ``int.__new__`` made (no ``__new__`` of its own, which could set another
+    ``_value_``), no ``_missing_`` of its own (the standard ones make pseudo-members
+    whose int is their value), and every member's int its value."""
+    cls = field.enum_cls
+    if field.unknown != "raw" or not issubclass(cls, int):
+        return False
+    if getattr(cls, "_member_type_", None) is not int:
+        return False
+    if getattr(cls, "_new_member_", None) is not int.__new__:
+        return False
+    missing = getattr(cls._missing_, "__func__", None)
+    if missing not in (enum.Enum._missing_.__func__, enum.Flag._missing_.__func__):  # type: ignore[attr-defined]
+        return False
+    return all(
+        type(m._value_) is int and int.__index__(m) == m._value_ for m in cls.__members__.values()
+    )
 
 
 def _scalar_pack(g: Gen, field: Any, expr: str) -> Pack:
@@ -231,16 +313,16 @@ def field_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
             g.emit("raise ValueError")
         return [Data(v), Pack("B", None, "0")]  # the NUL packs with what follows
     if t in (Bytes, String) and field.null is not None:
-        v = g.tmp()
-        b = g.tmp("nb")
-        g.emit(f"{v} = {expr}")
-        with g.block(f"if {v} is None:"):
-            prefix = field.count.field
-            marker = struct.pack(prefix.endian + prefix.fmt, field.null)
-            g.emit(f"{b} = {g.const(marker, 'null')}")
-        with g.block("else:"):
-            g.emit(f"{b} = {join(g, _bytes_pieces(g, field, v))}")
-        return [Data(b)]
+        out = g.tmp("ps")
+        prefix = field.count.field
+        marker = g.const(struct.pack(prefix.endian + prefix.fmt, field.null), "null")
+        with g.capture() as lines:
+            v = _local(g, expr)
+            with g.block(f"if {v} is None:"):
+                g.emit(f"{out}.append({marker})")
+            with g.block("else:"):
+                join_into(g, _bytes_pieces(g, field, v), out)
+        return [Stmts(out, tuple(lines))]
     if t in (Bytes, String):
         return _bytes_pieces(g, field, expr)
     if t is Array:
@@ -282,8 +364,7 @@ def field_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
     if t is Nested:
         cls = field.msg_cls
         m = g.const(cls, "M")
-        v = g.tmp()
-        g.emit(f"{v} = {expr}")
+        v = _local(g, expr)
         with g.block(f"if {v}.__class__ is not {m}:"):
             g.emit("raise TypeError")
         if _inlines(cls):
@@ -302,16 +383,27 @@ def field_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
     raise TypeError(f"no pieces for {field!r}")  # pragma: no cover - guarded by supported()
 
 
+def _local(g: Gen, expr: str) -> str:
+    """``expr`` in a local variable: itself if it is one (a loop's item, a derived
+    count), else a new one assigned here."""
+    if expr.isidentifier():
+        return expr
+    v = g.tmp()
+    g.emit(f"{v} = {expr}")
+    return v
+
+
 def _bytes_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
     """A bytes or string value (not ``None``) after its length prefix."""
-    v = g.tmp()
     if type(field) is String:
+        v = g.tmp()
         g.emit(f"{v} = {g.const(str.encode, 'senc')}({expr}, 'utf-8')")
     else:
-        g.emit(f"{v} = {expr}")
+        v = _local(g, expr)
         with g.block(f"if {v}.__class__ is not bytes:"):
             g.emit("raise TypeError")
-    if field.null is not None:  # a marker at the top of the range takes a length away
+    if field.null is not None and field.limit < field.count.field.hi:
+        # a marker at the top of the range takes a length away (struct refuses the rest)
         with g.block(f"if len({v}) > {field.limit}:"):
             g.emit("raise ValueError")
     return _prefixed(field.count, f"len({v})", [Data(v)])
@@ -327,10 +419,10 @@ def _prefixed(count: Any, n: str, body: list[Piece]) -> list[Piece]:
 
 
 def _array_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
-    v = g.tmp()
-    g.emit(f"{v} = {expr}")
-    with g.block(f"if {v}.__class__ is not list:"):
-        g.emit("raise TypeError")
+    v = _local(g, expr)
+    if v not in g.lists:  # a derived count's data is checked (and held) already
+        with g.block(f"if {v}.__class__ is not list:"):
+            g.emit("raise TypeError")
     item = field.item
     plain = type(item) in (Int, Float)  # scalars packed as they are
     if field.length is not None:
@@ -352,11 +444,11 @@ def _array_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
         fmt = g.const(f"{item.endian}%d{item.fmt}", "fmt")
         pk = g.const(struct.pack, "pk")
         body: list[Piece] = [Data(f"{pk}({fmt} % len({v}), *{v})")]
-    else:
+    else:  # the items go straight into the enclosing join's list
         parts = g.tmp("ps")
         x = g.tmp("x")
-        g.emit(f"{parts} = []")
-        with g.block(f"for {x} in {v}:"):
-            g.emit(f"{parts}.append({join(g, field_pieces(g, item, x))})")
-        body = [Data(f"b''.join({parts})")]
+        with g.capture() as lines:
+            with g.block(f"for {x} in {v}:"):
+                join_into(g, field_pieces(g, item, x), parts)
+        body = [Stmts(parts, tuple(lines))]
     return body if field.length is not None else _prefixed(field.count, f"len({v})", body)

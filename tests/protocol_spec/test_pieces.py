@@ -185,3 +185,172 @@ def test_nested_messages_with_conditions_keep_their_own_encoder():
     assert HOLDS._wk_fast_encode(msg) == careful_encode(HOLDS, msg) == b"\x00\x02\x01\x00\x07\x00"
     with pytest.raises(EncodeError):
         HOLDS(n=1, items=[WITH_IF(n=0, x=7)]).encode()
+
+
+# ---------------------------------------------------------------- one list per message
+# Arrays of anything but scalars append their items (nested arrays and messages too)
+# to the message's one list; enum members with unknown="raw" go to struct as they are
+# when their class guarantees that their int is their value.
+
+import enum  # noqa: E402
+
+from hypothesis import strategies as st  # noqa: E402
+
+from wirekit.protocol_spec import Enum, Message  # noqa: E402
+from wirekit.protocol_spec._pieces import _packs_as_itself  # noqa: E402
+
+from .test_fuzz import ANYTHING, check_encode  # noqa: E402
+
+
+class Kind(enum.IntEnum):
+    A = 1
+    B = 2
+    BIG = 0xFFFF
+
+
+class Perm(enum.IntFlag):
+    R = 4
+    W = 2
+    X = 1
+
+
+class Made(enum.IntEnum):
+    """``_missing_`` of its own: pseudo-members could be anything."""
+
+    ONE = 1
+
+    @classmethod
+    def _missing_(cls, value):
+        member = int.__new__(cls, value)
+        member._name_ = f"M{value}"
+        member._value_ = value + 1  # its int is not its value
+        return member
+
+
+class Shifted(int, enum.Enum):
+    """A ``__new__`` of its own: the int of a member is not its value."""
+
+    def __new__(cls, value):
+        member = int.__new__(cls, value + 100)
+        member._value_ = value
+        return member
+
+    LOW = 1
+    HIGH = 2
+
+
+class Other(enum.IntEnum):
+    A = 1
+
+
+def test_which_enum_members_pack_as_they_are():
+    assert _packs_as_itself(Enum(Kind, u16, unknown="raw"))
+    assert _packs_as_itself(Enum(Perm, unknown="raw"))
+    assert not _packs_as_itself(Enum(Kind, u16))  # unknown="error" checks membership
+    assert not _packs_as_itself(Enum(Made, unknown="raw"))
+    assert not _packs_as_itself(Enum(Shifted, unknown="raw"))
+
+
+Leaf = message_class(
+    "Leaf",
+    {
+        "k": Enum(Kind, u16, unknown="raw"),
+        "p": Enum(Perm, unknown="raw"),
+        "m": Enum(Made, unknown="raw"),
+        "s": Enum(Shifted, unknown="raw"),
+        "tags": Array(Bytes(u8, null=255), count=u8),
+    },
+    tag=None,
+)
+Group = message_class("Group", {"name": String(u8), "leaves": Array(Leaf, count=u8)}, tag=None)
+FLAT = message_class(
+    "Flat",
+    {
+        "n": u8,
+        "first": Array(Leaf, count="n"),
+        "groups": Array(Group, count=u16),
+        "grid": Array(Array(Leaf, count=u8), count=u8),
+        "note": String(i16, null=-1),
+        "maybe": Optional(Array(Leaf, count=u8)),
+        "tail": Enum(Kind, u16, unknown="raw"),
+    },
+    tag=7,
+)
+FLAT_P = Protocol("flat", [FLAT])
+
+
+def test_a_message_with_nested_arrays_is_one_list_joined_once():
+    src = FLAT_P._encoders[FLAT].__wirekit_source__
+    assert src.count("b''.join(") == 2, src  # the message, and the optional's own list
+    assert src.count(" = [") == 2 and "for " in src, src
+
+
+@settings(max_examples=60, deadline=None)
+@given(msg=messages_of(FLAT))
+def test_nested_arrays_in_one_list_write_what_the_careful_writer_writes(msg):
+    assert check_encode(FLAT_P, msg) is not None
+
+
+ENUM_ODDITIES = st.sampled_from(
+    [
+        Kind.A,
+        Kind.BIG,
+        Other.A,  # another enum's member, equal to Kind.A
+        Perm.R | Perm.X,  # a pseudo-member (combination)
+        Perm(0),
+        Perm(8),  # bits beyond the members
+        Made.ONE,
+        Made(5),  # int 5, value 6
+        Made(0x7FFF),
+        Shifted.LOW,  # int 101, value 1
+        True,
+        1,
+        0x10000,
+        -1,
+        1.0,
+        None,
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_odd_enum_and_list_values_encode_alike_on_both_paths(data):
+    msg = data.draw(messages_of(FLAT))
+    leaves = [x for x in msg.first] + [x for g in msg.groups for x in g.leaves]
+    leaves += [x for row in msg.grid for x in row] + list(msg.maybe or [])
+    for leaf in leaves[: data.draw(st.integers(0, 3))]:
+        name = data.draw(st.sampled_from(["k", "p", "m", "s", "tags"]))
+        setattr(leaf, name, data.draw(st.one_of(ENUM_ODDITIES, ANYTHING), label=name))
+    if data.draw(st.booleans()):
+        name = data.draw(st.sampled_from(["n", "first", "groups", "grid", "note", "tail"]))
+        setattr(msg, name, data.draw(st.one_of(ENUM_ODDITIES, ANYTHING), label=name))
+    check_encode(FLAT_P, msg)
+
+
+@pytest.mark.parametrize(
+    "value", [Made(5), Shifted.LOW, Shifted.HIGH, Perm.R | Perm.W, Made.ONE], ids=repr
+)
+def test_members_whose_int_is_not_their_value_encode_their_value(value):
+    field = {Made: "m", Shifted: "s", Perm: "p"}[type(value)]
+    leaf = Leaf(k=Kind.A, p=Perm.R, m=Made.ONE, s=Shifted.LOW, tags=[b"x", None])
+    setattr(leaf, field, value)
+    msg = FLAT(first=[leaf], groups=[], grid=[[leaf]], note=None, maybe=[leaf], tail=Kind.B)
+    wire = FLAT_P.encode(msg)
+    assert wire == check_encode(FLAT_P, msg)
+    assert wire.count(bytes([value.value])) >= 3
+
+
+def test_a_list_the_count_was_derived_from_is_read_once():
+    class Items(list):
+        pass
+
+    class Holder(Message, tag=1):
+        n: u8
+        xs: Array(u8, count="n")
+
+    # the data field of a derived count is read once: counted and written from one local
+    src = Holder._wk_fast_encode.__wirekit_source__
+    assert src.count("o.xs") == 1, src
+    assert Holder(xs=[1, 2]).encode() == b"\x02\x01\x02"
+    assert Holder(xs=Items([1, 2])).encode() == b"\x02\x01\x02"  # the careful path's
