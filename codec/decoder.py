@@ -73,6 +73,7 @@ from .events import (
     SyncLost,
 )
 from .framer import GAP_RESYNC, GAP_TO_EOF, Framer, Measure
+from .length_prefixed import LengthPrefixed
 from .steps import Steps
 
 __all__ = ["StreamDecoder", "SEARCH_MAX_FRAME"]
@@ -855,9 +856,33 @@ class StreamDecoder:
                         buf.keep(held, base, at + 1 - base)
                         self._search(out, False)
                 return None
-            buf.data += memoryview(data)[pos : pos + k]
-            pos += k
-            self._frame(buf.take(), out, 0)
+            pending = buf.data
+            if (
+                self._need > framer._head
+                and self._plain
+                and self.copy
+                and type(framer) is LengthPrefixed
+                and framer._kind == LAYOUT_FIXED
+            ):
+                # A prefix-then-body frame completed by this chunk, its length known and
+                # checked when the prefix arrived (the scan refused it then, or set
+                # ``need`` to its whole size): its body is the held bytes after the
+                # prefix and the chunk's first k, joined once.  Scanning the joined
+                # frame copied it twice more (take, then the body slice): a 64 KiB
+                # message straddling two reads cost four copies, now two.
+                start = buf.offset
+                body = b"".join(
+                    (memoryview(pending)[framer._head :], memoryview(data)[pos : pos + k])
+                )
+                pending.clear()
+                pos += k
+                buf.offset = start + framer._head + len(body)
+                self._need = framer._head
+                self._emit([body], [], start, buf.offset, out)
+            else:
+                pending += memoryview(data)[pos : pos + k]
+                pos += k
+                self._frame(buf.take(), out, 0)
             if self.framer is not framer or buf.data or self._mode:
                 return self._continue(data, pos, out)
             if pos >= n:
