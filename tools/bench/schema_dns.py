@@ -5,14 +5,17 @@
 hand-written code for the same bytes doing the same job, as in
 :mod:`.schema_hand`: the same checks (u16/u32 ranges through ``struct``, header
 counts that must agree with the lists, header flag widths and enum values,
-ASCII names of labels up to 63 bytes and 255 bytes in all, compression pointers
-followed only backwards, ``bytes`` rdata), encoded names memoised as wirekit
-does, ``unpack_from`` + ``__new__`` + slots on decode, one join on encode.
+record and question types and classes that are their enum's members or plain
+ints (``unknown="raw"``: another enum's member is refused), ASCII names of
+labels up to 63 bytes and 255 bytes in all, compression pointers followed only
+backwards, ``bytes`` rdata), encoded names memoised as wirekit does,
+``unpack_from`` + ``__new__`` + slots on decode, one join on encode.
 Target ``schema.hand``; outputs checked against wirekit's first.
 """
 
 from __future__ import annotations
 
+import enum
 import struct
 from typing import Any
 
@@ -104,6 +107,15 @@ def _flags_raw(f: Any) -> int:
     return qr << 15 | opcode << 11 | aa << 10 | tc << 9 | rd << 8 | ra << 7 | z << 4 | rcode
 
 
+def _raw_int(value: Any, cls: Any) -> int:
+    """A type or class that is not a member of its enum: a plain int (``bool`` and
+    other int subclasses included) as wirekit's ``unknown="raw"`` takes it, never
+    another enum's member."""
+    if isinstance(value, enum.Enum) or not isinstance(value, int):
+        raise TypeError(f"expected {cls.__name__} or int, got {value!r}")
+    return int(value)
+
+
 def _count(given: Any, items: Any) -> int:
     if items.__class__ is not list:
         raise TypeError("a section is a list")
@@ -134,19 +146,32 @@ def hand_encode(m: Any) -> bytes:
     for q in questions:
         if q.__class__ is not Question:
             raise TypeError("a question is a Question")
-        name = q.qname
+        name, qtype, qclass = q.qname, q.qtype, q.qclass
         append(names.get(name) or _name_wire(name))
-        append(_QUESTION.pack(q.qtype, q.qclass))
+        # a member is its value (IntEnum), anything else is checked
+        append(
+            _QUESTION.pack(
+                qtype if qtype.__class__ is Type else _raw_int(qtype, Type),
+                qclass if qclass.__class__ is Class else _raw_int(qclass, Class),
+            )
+        )
     pack = _RR.pack
     for section in (answers, authority, additional):
         for rr in section:
             if rr.__class__ is not ResourceRecord:
                 raise TypeError("a record is a ResourceRecord")
-            name, rdata = rr.name, rr.rdata
+            name, rtype, rclass, rdata = rr.name, rr.type, rr.rclass, rr.rdata
             if rdata.__class__ is not bytes:
                 raise TypeError("rdata is bytes")
             append(names.get(name) or _name_wire(name))
-            append(pack(rr.type, rr.rclass, rr.ttl, len(rdata)))
+            append(
+                pack(
+                    rtype if rtype.__class__ is Type else _raw_int(rtype, Type),
+                    rclass if rclass.__class__ is Class else _raw_int(rclass, Class),
+                    rr.ttl,
+                    len(rdata),
+                )
+            )
             append(rdata)
     return b"".join(parts)
 

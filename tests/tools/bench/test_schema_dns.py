@@ -90,14 +90,25 @@ def _with(**changes):
         _with(question=[Question(qname="a..b", qtype=Type.A)], qdcount=1),
         _with(question=[Question(qname="\N{SNOWMAN}.com", qtype=Type.A)], qdcount=1),
         _with(question=[Question(qname="x" * 64, qtype=Type.A)], qdcount=1),
+        _with(question=[Question(qname="a", qtype=Class.IN)], qdcount=1),
+        _with(question=[Question(qname="a", qtype=Type.A, qclass=1.0)], qdcount=1),
+        _with(answer=[ResourceRecord(name="a", type=Type.A, rclass=Type.A, ttl=1, rdata=b"")]),
+        _with(answer=[ResourceRecord(name="a", type=65536, rclass=1, ttl=1, rdata=b"")]),
     ],
-    ids=["count-disagrees", "id-range", "empty-label", "not-ascii", "long-label"],
+    ids=["count-disagrees", "id-range", "empty-label", "not-ascii", "long-label"]
+    + ["other-enum-type", "float-class", "other-enum-class", "type-range"],
 )
 def test_refuses_what_wirekit_refuses(msg):
     with pytest.raises(EncodeError):
         DNS_PROTOCOL.encode(msg)
     with pytest.raises(Exception):  # noqa: B017
         hand_encode(msg)
+
+
+def test_plain_ints_and_bools_are_types_and_classes_as_in_wirekit():
+    rr = ResourceRecord(name="a", type=True, rclass=255, ttl=1, rdata=b"")
+    msg = _with(question=[Question(qname="a", qtype=99, qclass=Class.ANY)], answer=[rr], ancount=1)
+    assert hand_encode(msg) == DNS_PROTOCOL.encode(msg)
 
 
 def test_a_wrong_baseline_is_caught(monkeypatch):
