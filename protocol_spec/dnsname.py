@@ -184,7 +184,24 @@ class DnsName(Field):
         return _fast_name(buf, off)
 
     def gen_read(self, g: Gen, target: str) -> None:
-        g.emit(f"{target}, off = {g.const(_fast_name, 'name')}(buf, off)")
+        # _fast_name's lookups inline (a name, or a pointer, to a name read before);
+        # anything else calls it
+        names, name = g.const(_NAMES, "names"), g.const(_fast_name, "name")
+        c, at, z = g.tmp("c"), g.tmp("at"), g.tmp("z")
+        g.emit(f"{c} = buf[off]")
+        with g.block(f"if {c} < 192:"):
+            g.emit(f"{z} = buf.find(0, off, off + {MAX_NAME})")
+            with g.block(f"if {z} >= 0 and ({target} := {names}.get(buf[off:{z}])) is not None:"):
+                g.emit(f"off = {z} + 1")
+            with g.block("else:"):
+                g.emit(f"{target}, off = {name}(buf, off)")
+        with g.block("else:"):
+            g.emit(f"{at} = (({c} & 63) << 8) | buf[off + 1]")
+            g.emit(f"{z} = buf.find(0, {at}, {at} + {MAX_NAME}) if {at} < off else -1")
+            with g.block(f"if {z} >= 0 and ({target} := {names}.get(buf[{at}:{z}])) is not None:"):
+                g.emit("off += 2")
+            with g.block("else:"):
+                g.emit(f"{target}, off = {name}(buf, off)")
 
     def gen_write(self, g: Gen, expr: str) -> None:
         if self.compress:  # depends on what is already written: no memo

@@ -207,10 +207,14 @@ def test_compressed_names_decode_back(names):
 
 
 @pytest.fixture
-def cold_names(monkeypatch):
-    """The memo of names read (wire labels -> text) empty for the test, restored after."""
-    monkeypatch.setattr(dnsname, "_NAMES", {})
-    return dnsname._NAMES
+def cold_names():
+    """The memo of names read (wire labels -> text) empty for the test, restored after
+    (the same dict: the generated readers hold it)."""
+    kept = dict(dnsname._NAMES)
+    dnsname._NAMES.clear()
+    yield dnsname._NAMES
+    dnsname._NAMES.clear()
+    dnsname._NAMES.update(kept)
 
 
 def _names_body(*wire: bytes) -> bytes:
