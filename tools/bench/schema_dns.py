@@ -8,7 +8,7 @@ counts that must agree with the lists, header flag widths and enum values,
 record and question types and classes that are their enum's members or plain
 ints (``unknown="raw"``: another enum's member is refused), ASCII names of
 labels up to 63 bytes and 255 bytes in all, compression pointers followed only
-backwards, ``bytes`` rdata), encoded names memoised as wirekit does,
+backwards, ``bytes`` rdata), encoded and decoded names memoised as wirekit does,
 ``unpack_from`` + ``__new__`` + slots on decode, one join on encode.
 Target ``schema.hand``; outputs checked against wirekit's first.
 """
@@ -49,6 +49,7 @@ _RCODES = {m.value: m for m in Rcode}
 _TYPES = {m.value: m for m in Type}
 _CLASSES = {m.value: m for m in Class}
 _NAMES: dict[str, bytes] = {}  # encoded names, bounded as wirekit's memo is
+_TEXTS: dict[bytes, str] = {}  # names read (their labels' bytes), bounded alike
 
 #: a response to ``example.com A``: one question, three A records
 SAMPLE = DnsMessage(
@@ -177,6 +178,28 @@ def hand_encode(m: Any) -> bytes:
 
 
 def _read_name(buf: bytes, off: int) -> tuple[str, int]:
+    # a name read before (or a pointer to one) is one lookup, as wirekit does: the
+    # bytes up to the first zero are a key only when they are a whole plain name
+    n = buf[off]
+    if n < 0xC0:
+        z = buf.find(0, off, off + 255)
+        if z >= 0:
+            text = _TEXTS.get(buf[off:z])
+            if text is not None:
+                return text, z + 1
+    else:
+        at = (n & 0x3F) << 8 | buf[off + 1]
+        if at < off:
+            z = buf.find(0, at, at + 255)
+            if z >= 0:
+                text = _TEXTS.get(buf[at:z])
+                if text is not None:
+                    return text, off + 2
+    return _walk_name(buf, off)
+
+
+def _walk_name(buf: bytes, off: int) -> tuple[str, int]:
+    start = off
     end = -1
     parts = []
     while True:
@@ -205,7 +228,11 @@ def _read_name(buf: bytes, off: int) -> tuple[str, int]:
     text = name.decode("ascii")
     if text.count(".") != len(parts) - 1 and parts:
         raise ValueError("a label holds a dot")
-    return text, off if end < 0 else end
+    if end < 0:
+        if len(_TEXTS) < 4096:
+            _TEXTS[buf[start : off - 1]] = text
+        return text, off
+    return text, end
 
 
 def _read_records(buf: bytes, off: int, n: int, out: list) -> int:
