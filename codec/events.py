@@ -137,6 +137,17 @@ class Frames(tuple):
             off += size
         return got
 
+    def layout(self) -> tuple[int, int, list[bytes] | None] | None:
+        """``(head, tail, headers)`` when every frame of the run is ``head`` bytes, its
+        body and ``tail`` bytes, one after the other from :attr:`offset` (so the
+        offsets follow from the bodies' lengths, without :class:`Frame` items);
+        ``headers`` is each frame's header bytes, or ``None`` when the frames have
+        none.  ``None`` for a run of explicit frames (use :meth:`frames`)."""
+        kind = _get(self, 3)
+        if kind == LAYOUT_FRAMES:
+            return None
+        return _get(self, 4), _get(self, 5), _get(self, 6) if kind == LAYOUT_HEADERS else None
+
     def items(self) -> list:
         """What a transport hands on: the bodies -- or, when the frames carry header
         bytes (PostgreSQL's type byte, MQTT's first byte), the :class:`Frame` items,

@@ -42,16 +42,16 @@ from . import jsonmap
 
 __all__ = ["fields_json", "fields_text", "json_writer", "text_writer", "JSON_WRITERS"]
 
-Writer = Callable[[Message], str]
+Writer = Callable[..., str]
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def _careful_json(msg: Message) -> str:
+def _careful_json(msg: Message, before: str = "", after: str = "") -> str:
     """The careful path: the mapping's dict, then ``json.dumps`` (raises its errors)."""
-    return _dumps(jsonmap.to_json(msg)["fields"])
+    return before + _dumps(jsonmap.to_json(msg)["fields"]) + after
 
 
 def _careful_text(msg: Message) -> str:
@@ -181,6 +181,11 @@ class _Gen:
         self.emit(f"{out} = 'true' if {var} else 'false'")
         return out, True
 
+    def _small(self, width: int) -> str:
+        """A dict of the text of 0 .. 2**width - 1 (``KeyError`` past it: give up; a
+        dict, not a tuple, whose negative indexes would wrap)."""
+        return self.const({i: str(i) for i in range(1 << width)}, "small")
+
     def _names(self, cls: type[enum.Enum]) -> str:
         return self.const({m: _dumps(m.name) for m in cls}, "names")
 
@@ -212,6 +217,9 @@ class _Gen:
             elif kind is int:
                 text = sub
                 self.emit(f"if type({sub}) is not int: raise _GiveUp")
+                if _width <= 8:  # the text of every value it holds, looked up
+                    text = self.tmp()
+                    self.emit(f"{text} = {self._small(_width)}[{sub}]")
             else:
                 text = self.tmp()
                 self._enum_text(kind, sub, text)
@@ -224,16 +232,31 @@ class _Gen:
 
     def _array(self, field: Any, var: str) -> tuple[str, bool]:
         item = field.item
+        out = self.tmp()
+        check = f"if type({var}) is not list and type({var}) is not tuple: raise _GiveUp"
         if jsonmap._handlers(item, "")[0] is jsonmap._nested_to and not jsonmap._nullable(item):
             each = _body(item.msg_cls, self)
+            if _is_leaf(item.msg_cls):  # one item (the usual DNS question) written inline
+                self.emit(check)
+                self.emit(f"if len({var}) == 1:")
+                self.depth += 1
+                x = self.tmp("x")
+                self.emit(f"{x} = {var}[0]")
+                fields = _fields_code(item.msg_cls, self, x)
+                self.emit(f"{out} = {_object(fields, ('[', ']'))}")
+                self.depth -= 1
+                self.emit(f"elif {var}:")
+                self.emit(f"    {out} = '[' + ','.join(map({each}, {var})) + ']'")
+                self.emit("else:")
+                self.emit(f"    {out} = '[]'")
+                return out, True
         else:  # a function per item, generated like the fields' code
             each = self.tmp("_item")
             sub = _Gen(self.ns, self.ids, self.memo)
             got, is_str = sub.value(item, "x", jsonmap._nullable(item))
             sub.emit(f"return {got if is_str else f'str({got})'}")
             self.ns[each] = _build(f"def {each}(x):", sub.lines, each, "item")
-        out = self.tmp()
-        self.emit(f"if type({var}) is not list and type({var}) is not tuple: raise _GiveUp")
+        self.emit(check)
         self.emit(f"{out} = '[' + ','.join(map({each}, {var})) + ']' if {var} else '[]'")
         return out, True
 
@@ -268,14 +291,15 @@ def _common_ns() -> dict[str, Any]:
     return {"_GiveUp": _GiveUp, "_esc": encode_basestring, "_dumps": _dumps}
 
 
-def _fields_code(cls: type[Message], g: _Gen) -> list[tuple[str, str]]:
-    """Emit the code of every field of ``cls``; (name, local holding its JSON text)."""
+def _fields_code(cls: type[Message], g: _Gen, m: str = "m") -> list[tuple[str, str]]:
+    """Emit the code of every field of ``cls`` (the message in the local ``m``);
+    (name, local holding its JSON text) per field."""
     derived = jsonmap._derived(cls)
-    g.emit(f"if type(m) is not {g.const(cls, 'cls')}: raise _GiveUp")
+    g.emit(f"if type({m}) is not {g.const(cls, 'cls')}: raise _GiveUp")
     out = []
-    for i, info in enumerate(cls.fields()):
-        var = f"v{i}"
-        g.emit(f"{var} = m.{info.name}")
+    for info in cls.fields():
+        var = g.tmp("v")
+        g.emit(f"{var} = {m}.{info.name}")
         null = info.name in derived or jsonmap._nullable(info.field)
         handler = jsonmap._handlers(info.field, info.name)[0]
         if null:
@@ -306,16 +330,39 @@ def _body(cls: type[Message], outer: _Gen) -> str:
     return name
 
 
-def _object(fields: list[tuple[str, str]]) -> str:
-    if not fields:
-        return "'{}'"
-    parts: list[tuple[str, str | None]] = []
-    sep = "{"
+def _object(
+    fields: list[tuple[str, str]],
+    text: tuple[str, str] = ("", ""),
+    *,
+    before: str = "",
+    after: str = "",
+) -> str:
+    """Source of the f-string of a fields object: the constant ``text`` around it,
+    and around that the values of the locals ``before`` and ``after``, if named."""
+    parts: list[tuple[str, str | None]] = [("", before)] if before else []
+    sep = text[0] + "{"
     for key, local in fields:
         parts.append((f"{sep}{_dumps(key)}:", local))
         sep = ","
-    parts.append(("}", None))
+    parts.append(((sep if not fields else "") + "}" + text[1], after or None))
     return _fstring(parts)
+
+
+_BRANCHES = (jsonmap._array_to, jsonmap._nested_to)
+
+
+def _is_leaf(cls: type[Message]) -> bool:
+    """No field of ``cls`` holds a nested message or an array (its code is short:
+    an array of them writes a single item inline)."""
+    for info in cls.fields():
+        field = info.field
+        handler = jsonmap._handlers(field, "")[0]
+        while handler is jsonmap._optional_to:
+            field = field.inner  # type: ignore[attr-defined]
+            handler = jsonmap._handlers(field, "")[0]
+        if handler in _BRANCHES:
+            return False
+    return True
 
 
 def _pairs(fields: list[tuple[str, str]]) -> str:
@@ -346,13 +393,19 @@ def _generate(cls: type[Message]) -> tuple[Writer, Writer] | None:
         return None
     except Exception:  # a field kind unlike the built-in ones using their handlers
         return None  # (tests check every built-in message class gets its writer)
-    entries = []
-    for kind, result in (("json", _object(fields)), ("text", _pairs(fields))):
-        name = f"_{kind}_{_ident(cls)}"
-        lines = ["    try:", *g.lines, f"        return {result}"]
-        lines += ["    except Exception:", f"        return _careful_{kind}(m)"]
-        entries.append(_build(f"def {name}(m):", lines, name, cls.__name__, ns))
-    return entries[0], entries[1]
+    name = f"_json_{_ident(cls)}"
+    lines = [
+        "    try:",
+        *g.lines,
+        f"        return {_object(fields, before='before', after='after')}",
+    ]
+    lines += ["    except Exception:", "        return before + _careful_json(m) + after"]
+    header = f"def {name}(m, before='', after=''):"
+    writer = _build(header, lines, name, cls.__name__, ns)
+    name = f"_text_{_ident(cls)}"
+    lines = ["    try:", *g.lines, f"        return {_pairs(fields)}"]
+    lines += ["    except Exception:", "        return _careful_text(m)"]
+    return writer, _build(f"def {name}(m):", lines, name, cls.__name__, ns)
 
 
 def _writers(cls: type) -> tuple[Writer, Writer]:
@@ -366,8 +419,10 @@ def _writers(cls: type) -> tuple[Writer, Writer]:
 
 
 def json_writer(cls: type[Message]) -> Writer:
-    """The function ``msg -> fields JSON text`` for messages of ``cls`` (cached;
-    exactly :func:`fields_json`, for loops that keep it per class)."""
+    """The function ``(msg, before="", after="") -> before + fields JSON text +
+    after`` for messages of ``cls`` (cached; :func:`fields_json` for loops that
+    keep it per class; ``before`` and ``after`` save a copy of the text when it
+    goes inside a longer line)."""
     w = _JSON.get(cls)
     return w if w is not None else _writers(cls)[0]
 

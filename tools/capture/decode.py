@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wirekit import codec
 from wirekit.protocol_spec import Protocol
@@ -38,6 +38,9 @@ from wirekit.protocol_spec import Protocol
 from ..jsontext import JSON_WRITERS, fields_json, fields_text, json_writer
 from .streams import StreamReader
 from .tcp_reassembly import Stream, StreamData, StreamGap
+
+if TYPE_CHECKING:
+    from wirekit.codec import Frames
 
 __all__ = [
     "Record",
@@ -85,17 +88,30 @@ class Record:
 
 class Run:
     """Consecutive ``message`` or ``frame`` records of one direction decided by one
-    packet, kept compact: ``items`` are ``(offset, length, header, value)`` tuples
-    (``value``: the message, or the frame body).  :meth:`records` expands them."""
+    packet, kept compact: ``values`` (the messages, or the frame bodies) and the
+    codec's :class:`~wirekit.codec.Frames` run they came from (offsets, lengths,
+    header bytes).  :attr:`items` gives ``(offset, length, header, value)`` tuples,
+    :meth:`records` the records."""
 
-    __slots__ = ("kind", "timestamp_ns", "connection", "direction", "items")
+    __slots__ = ("kind", "timestamp_ns", "connection", "direction", "values", "frames")
 
-    def __init__(self, kind: str, ts: int, connection: int, direction: str, items: list) -> None:
+    def __init__(
+        self, kind: str, ts: int, connection: int, direction: str, values: list, frames: Frames
+    ) -> None:
         self.kind = kind
         self.timestamp_ns = ts
         self.connection = connection
         self.direction = direction
-        self.items = items
+        self.values = values
+        self.frames = frames
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def items(self) -> list[tuple[int, int, bytes, Any]]:
+        fr = self.frames.frames()
+        return [(f.offset, f.length, f.header, v) for v, f in zip(self.values, fr, strict=True)]
 
     def records(self) -> list[Record]:
         ts, c, d = self.timestamp_ns, self.connection, self.direction
@@ -187,14 +203,9 @@ class _Direction:
         for ev in events:
             name = type(ev).__name__
             if name == "Messages":
-                fr = ev.frames.frames()
-                items = [
-                    (f.offset, f.length, f.header, m) for m, f in zip(ev.messages, fr, strict=True)
-                ]
-                out.append(Run("message", ts, conn, d, items))
+                out.append(Run("message", ts, conn, d, ev.messages, ev.frames))
             elif name == "Frames":
-                items = [(f.offset, f.length, f.header, f.data) for f in ev.frames()]
-                out.append(Run("frame", ts, conn, d, items))
+                out.append(Run("frame", ts, conn, d, ev.bodies, ev))
             elif name == "Error":
                 out.append(
                     Record(
@@ -301,7 +312,7 @@ def decode_items(
             if out:
                 for item in out:
                     if type(item) is Run:
-                        counts[item.kind] += len(item.items)
+                        counts[item.kind] += len(item.values)
                     else:
                         counts[item.kind] += 1
                 yield out
@@ -421,19 +432,50 @@ def run_json(run: Run) -> list[str]:
         f'{{"kind":"{run.kind}","timestamp":"{_ts(run.timestamp_ns)}",'
         f'"connection":{run.connection},"direction":"{run.direction}","offset":'
     )
+    frames = run.frames
+    layout = frames.layout()
     if run.kind == "frame":
+        if layout is not None and layout[2] is None:  # no header bytes: offsets by length
+            return _frame_lines(pre, frames.offset, layout[0] + layout[1], run.values)
         return [
             f'{pre}{o},"length":{n},"header":"{h.hex()}","data":"{v.hex()}"}}'
             for o, n, h, v in run.items
         ]
-    out = []
+    out: list[str] = []
+    append = out.append
     writers = JSON_WRITERS  # message class -> its generated writer (register() clears it)
-    names = _NAMES
-    for o, n, _h, v in run.items:
-        cls = type(v)
-        w = writers.get(cls) or json_writer(cls)
-        name = names.get(cls) or _name_text(cls)
-        out.append(f'{pre}{o},"length":{n},"type":{name},"fields":{w(v)}}}')
+    last: Any = None
+    w: Any = None
+    head = ""
+    if layout is None:  # explicit frames: their own offsets and lengths
+        for o, n, _h, v in run.items:
+            if type(v) is not last:
+                last = type(v)
+                w = writers.get(last) or json_writer(last)
+                head = f',"type":{_NAMES.get(last) or _name_text(last)},"fields":'
+            append(w(v, f'{pre}{o},"length":{n}{head}', "}"))
+        return out
+    # frames back to back from the run's offset, each `extra` bytes of framing
+    # around its body: the offsets follow from the lengths
+    o = frames.offset
+    extra = layout[0] + layout[1]
+    for body, v in zip(frames.bodies, run.values, strict=True):
+        if type(v) is not last:  # a run is mostly of one class
+            last = type(v)
+            w = writers.get(last) or json_writer(last)
+            head = f',"type":{_NAMES.get(last) or _name_text(last)},"fields":'
+        n = len(body) + extra
+        append(w(v, f'{pre}{o},"length":{n}{head}', "}"))
+        o += n
+    return out
+
+
+def _frame_lines(pre: str, o: int, extra: int, bodies: list) -> list[str]:
+    out = []
+    for body in bodies:
+        n = len(body) + extra
+        out.append(f'{pre}{o},"length":{n},"header":"","data":"{body.hex()}"}}')
+        o += n
     return out
 
 

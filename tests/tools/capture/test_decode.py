@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wirekit.codec import LengthPrefixed, MessageEncoder
 from wirekit.protocol_spec.example import EXAMPLE, Chat, Heartbeat
+from wirekit.tools import jsontext
 from wirekit.tools.capture import StreamReader
 from wirekit.tools.capture.decode import (
     DecodeStats,
@@ -205,7 +207,19 @@ def _reference_line(rec) -> str:
     return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def test_runs_write_the_same_lines_as_their_records_and_as_json_dumps(tmp_path):
+@pytest.fixture(params=["generated", "careful"])
+def writers(request, monkeypatch):
+    """The JSON writers as generated, or all of them the careful path (what a class
+    with a field kind mapped by jsonmap.register gets)."""
+    if request.param == "careful":
+        monkeypatch.setattr(jsontext, "_generate", lambda cls: None)
+    jsontext._clear()
+    yield request.param
+    monkeypatch.undo()
+    jsontext._clear()
+
+
+def test_runs_write_the_same_lines_as_their_records_and_as_json_dumps(tmp_path, writers):
     from wirekit.protocol_spec.example import sample_messages
 
     msgs = [*sample_messages(), Chat(msg_id=2, room='q"\\é', text="\n", sent_at_ms=0)]
@@ -227,6 +241,27 @@ def test_runs_write_the_same_lines_as_their_records_and_as_json_dumps(tmp_path):
     assert len(lines) == len(msgs) + len(MSGS)
     assert [from_json(json.loads(x), EXAMPLE) for x in lines[: len(msgs)]] == msgs
     assert texts[-1].endswith("#1 server @154 Heartbeat seq=7 uptime_ms=7000 load=0.5 healthy=true")
+
+
+TYPED = b"".join(b"T" + (4 + i).to_bytes(4, "big") + bytes(i) for i in range(8))
+
+
+@pytest.mark.parametrize(
+    "framing, wire, count",
+    [("length:4", WIRE, 8), ("fixed:11", WIRE, 16), ("length:4,header=1,includes=1", TYPED, 8)],
+)
+def test_raw_runs_write_the_same_lines_as_their_records(tmp_path, framing, wire, count):
+    c = Conv()
+    pk = c.handshake() + [c.send("c", wire[:30]), c.send("c", wire[30:]), c.fin("c")]
+    reader = StreamReader(write_pcap(tmp_path / "a.pcap", pk))
+    both = {"client": framing, "server": framing}
+    batches = decode_items(reader, framing=both, protocols=dict.fromkeys(both))
+    runs = [i for b in batches for i in b if type(i) is Run]
+    assert sum(len(r) for r in runs) == count
+    assert any(r.header for run in runs for r in run.records()) == (wire is TYPED)
+    for run in runs:
+        assert run_json(run) == [record_json(r) for r in run.records()]
+        assert run_text(run) == [record_text(r) for r in run.records()]
 
 
 def test_undecodable_message_is_an_error_record_and_decoding_goes_on(tmp_path):
