@@ -241,6 +241,8 @@ def _scalar_arg(g: Gen, field: Any, expr: str) -> str:
         cls = g.const(field.enum_cls, "E")
         slow = g.const(field._to_raw, "pre")
         return f"({raw}[{v}] if ({v} := {expr}).__class__ is {cls} else {slow}({v}))"
+    if t is Bits:
+        return _bits_arg(g, field, expr)
     if t is Flags:
         v = g.tmp("f")
         r = g.tmp("r")
@@ -255,6 +257,34 @@ def _scalar_arg(g: Gen, field: Any, expr: str) -> str:
     if field.pre is not None:
         return f"{g.const(field.pre, 'pre')}({expr})"
     return expr
+
+
+def _bits_arg(g: Gen, field: Any, expr: str) -> str:
+    """The raw value of a ``Bits`` value, its checks as setup lines (the checks of
+    ``Bits.pre``, without the call): every sub-field read once, each of its kind
+    exactly (``bool``: ``True``/``False``; ``int``: an ``int`` in its width; an enum:
+    that enum's member), then or-ed into place."""
+    v = _local(g, expr)
+    with g.block(f"if {v}.__class__ is not {g.const(field.value_cls, 'VC')}:"):
+        g.emit("raise TypeError")
+    terms = []
+    for name, width, shift, kind in field.parts:
+        a = g.tmp("a")
+        g.emit(f"{a} = {v}.{name}")
+        if kind is bool:
+            with g.block(f"if {a} is not True and {a} is not False:"):
+                g.emit("raise TypeError")
+            value = a  # a bool is the int 0 or 1
+        elif kind is int:
+            with g.block(f"if {a}.__class__ is not int or {a} < 0 or {a} > {(1 << width) - 1}:"):
+                g.emit("raise ValueError")
+            value = a
+        else:
+            with g.block(f"if {a}.__class__ is not {g.const(kind, 'E')}:"):
+                g.emit("raise TypeError")
+            value = f"{a}._value_"
+        terms.append(f"{value} << {shift}" if shift else value)
+    return " | ".join(terms) if terms else "0"
 
 
 def _packs_as_itself(field: Any) -> bool:

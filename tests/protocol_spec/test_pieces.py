@@ -291,26 +291,25 @@ def test_nested_arrays_in_one_list_write_what_the_careful_writer_writes(msg):
     assert check_encode(FLAT_P, msg) is not None
 
 
-ENUM_ODDITIES = st.sampled_from(
-    [
-        Kind.A,
-        Kind.BIG,
-        Other.A,  # another enum's member, equal to Kind.A
-        Perm.R | Perm.X,  # a pseudo-member (combination)
-        Perm(0),
-        Perm(8),  # bits beyond the members
-        Made.ONE,
-        Made(5),  # int 5, value 6
-        Made(0x7FFF),
-        Shifted.LOW,  # int 101, value 1
-        True,
-        1,
-        0x10000,
-        -1,
-        1.0,
-        None,
-    ]
-)
+ENUM_ODD_VALUES = [
+    Kind.A,
+    Kind.BIG,
+    Other.A,  # another enum's member, equal to Kind.A
+    Perm.R | Perm.X,  # a pseudo-member (combination)
+    Perm(0),
+    Perm(8),  # bits beyond the members
+    Made.ONE,
+    Made(5),  # int 5, value 6
+    Made(0x7FFF),
+    Shifted.LOW,  # int 101, value 1
+    True,
+    1,
+    0x10000,
+    -1,
+    1.0,
+    None,
+]
+ENUM_ODDITIES = st.sampled_from(ENUM_ODD_VALUES)
 
 
 @settings(max_examples=60, deadline=None)
@@ -354,3 +353,73 @@ def test_a_list_the_count_was_derived_from_is_read_once():
     assert src.count("o.xs") == 1, src
     assert Holder(xs=[1, 2]).encode() == b"\x02\x01\x02"
     assert Holder(xs=Items([1, 2])).encode() == b"\x02\x01\x02"  # the careful path's
+
+
+# Bits values are checked and packed inline (no call per value): the same checks as
+# Bits.pre, each sub-field of its kind exactly
+
+from wirekit.protocol_spec import Bits  # noqa: E402
+
+SUBS = Bits(u16, b=(1, bool), k=(3, Kind), n=4, rest=8)
+WithBits = message_class(
+    "WithBits",
+    {"head": SUBS, "many": Array(SUBS, count=u8), "maybe": Optional(SUBS)},
+    tag=9,
+)
+BITS_P = Protocol("withbits", [WithBits])
+SUB_ODD_VALUES = [True, False, 0, 1, 2, 7, 8, 15, 16, 255, 256, -1]
+SUB_ODD_VALUES += [Kind.A, Kind.BIG, Other.A, 1.0, None, "x"]
+SUB_ODDITIES = st.sampled_from(SUB_ODD_VALUES)
+
+
+def test_bits_are_packed_without_a_call():
+    src = BITS_P._encoders[WithBits].__wirekit_source__
+    assert "_pre" not in src and src.count("is not True and") == 3, src
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_odd_sub_field_values_encode_alike_on_both_paths(data):
+    msg = data.draw(messages_of(WithBits))
+    values = [msg.head, *msg.many] + ([msg.maybe] if msg.maybe is not None else [])
+    for value in values[: data.draw(st.integers(0, 3))]:
+        name = data.draw(st.sampled_from(["b", "k", "n", "rest"]))
+        setattr(value, name, data.draw(SUB_ODDITIES, label=name))
+    if data.draw(st.booleans()):
+        msg.head = data.draw(st.one_of(st.builds(lambda: SUBS(k=Kind.B)), ANYTHING), label="head")
+    check_encode(BITS_P, msg)
+
+
+def test_every_sub_field_with_every_odd_value_in_every_place():
+    for where in ("head", "many", "maybe"):
+        for name in ("b", "k", "n", "rest"):
+            for odd in SUB_ODD_VALUES:
+                value = SUBS(b=True, k=Kind.B, n=3, rest=200)
+                setattr(value, name, odd)
+                msg = WithBits(head=SUBS(k=Kind.A), many=[SUBS(k=Kind.A)], maybe=None)
+                if where == "many":
+                    msg.many.append(value)
+                else:
+                    setattr(msg, where, value)
+                check_encode(BITS_P, msg)
+
+
+def test_every_enum_field_with_every_odd_value_in_every_place():
+    def leaf():
+        return Leaf(k=Kind.A, p=Perm.R, m=Made.ONE, s=Shifted.LOW, tags=[None, b"t"])
+
+    for where in ("first", "groups", "grid", "maybe"):
+        for name in ("k", "p", "m", "s"):
+            for odd in ENUM_ODD_VALUES:
+                bad = leaf()
+                setattr(bad, name, odd)
+                msg = FLAT(first=[leaf()], groups=[], grid=[], note="n", maybe=None, tail=Kind.A)
+                if where == "first":
+                    msg.first.append(bad)
+                elif where == "groups":
+                    msg.groups = [Group(name="g", leaves=[leaf(), bad])]
+                elif where == "grid":
+                    msg.grid = [[leaf()], [bad]]
+                else:
+                    msg.maybe = [bad]
+                check_encode(FLAT_P, msg)
