@@ -233,9 +233,10 @@ def _cached_wire(field: DnsName, value: str) -> bytes:
 
 #: wire labels of names read before (their bytes up to the terminating zero,
 #: excluded) -> the text; only plain names (no pointer) that the careful path reads
-#: are kept, and the first NAMES_KEPT of them (a peer cannot grow it forever)
+#: are kept, and the first NAMES_KEPT of them (a peer cannot grow it forever: at most
+#: 10 MB of 255-byte names measured, 2.6 MB of names like host5.example.com)
 _NAMES: dict[bytes, str] = {}
-NAMES_KEPT = 4096
+NAMES_KEPT = 16384
 
 
 def _fast_name(buf: bytes, off: int) -> tuple[str, int]:
