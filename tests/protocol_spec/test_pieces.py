@@ -423,3 +423,38 @@ def test_every_enum_field_with_every_odd_value_in_every_place():
                 else:
                     msg.maybe = [bad]
                 check_encode(FLAT_P, msg)
+
+
+# nullable strings with no array around: each its own value, joined with "+" (no list)
+Nullables = message_class(
+    "Nullables",
+    {"a": u8, "s": String(i16, null=-1), "b": Bytes(u8, null=255), "c": String(i32, null=-1)},
+    tag=3,
+)
+NULLABLES_P = Protocol("nullables", [Nullables])
+
+
+def test_nullable_strings_alone_need_no_list():
+    src = NULLABLES_P._encoders[Nullables].__wirekit_source__
+    assert " = [" not in src and "append" not in src, src
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_nullable_strings_alone_encode_alike_on_both_paths(data):
+    msg = data.draw(messages_of(Nullables))
+    for name in data.draw(st.lists(st.sampled_from(["s", "b", "c"]), max_size=2, unique=True)):
+        odd = st.one_of(ANYTHING, st.binary(min_size=250, max_size=256))
+        setattr(msg, name, data.draw(odd, label=name))
+    check_encode(NULLABLES_P, msg)
+
+
+@pytest.mark.parametrize("size", [0, 254, 255, 256])
+def test_nullable_strings_alone_at_their_limits(size):
+    for name in ("s", "b", "c"):
+        msg = Nullables(a=1, s=None, b=b"x", c="y")
+        setattr(msg, name, ("z" if name != "b" else b"z") * size)
+        check_encode(NULLABLES_P, msg)
+    inner = message_class("Inner", {"b": Bytes(u8, null=255)}, tag=None)
+    held = message_class("Held", {"xs": Array(inner, count=u8)}, tag=4)
+    check_encode(Protocol("held", [held]), held(xs=[inner(b=None), inner(b=b"q" * size)]))
