@@ -164,17 +164,30 @@ def _make_fast_read(
     if not cls._wk_fast_decodes:
         g.emit("raise IndexError  # a field decodes carefully only")
         return g.build(header, name, where)
+    names = {f.name: f"v_{f.name}" for f in infos}
+    if whole is not None and cls.SIZE is not None and _one_run(infos):
+        # every field in one struct with the tag bytes skipped: unpack refuses any
+        # other length, and with no array there are no items to bound
+        st = struct.Struct(_run_endian(infos) + f"{whole}x" + "".join(_code(f) for f in infos))
+        targets = "".join(f"{t}, " for t in names.values())
+        g.emit(f"{targets}{'= ' if targets else ''}{g.const(st.unpack, 'unpack')}(buf)")
+        for f in infos:
+            if isinstance(f.field, Scalar) and f.field.post is not None:
+                f.field.gen_post(g, names[f.name])
+        _emit_object(g, cls, infos, names, "o")
+        g.emit("return o")
+        return g.build(header, name, where)
     g.emit("_n = len(buf)")
     # while every field so far is fixed-size, the offset is a constant: no arithmetic
     static: int | None = None
     if whole is not None:
         static = whole
-        with g.block(f"if _n > {max_items}:"):
-            g.emit("raise ValueError  # the careful path counts the items")
+        if any(_has_items(f.field) for f in infos):
+            with g.block(f"if _n > {max_items}:"):
+                g.emit("raise ValueError  # the careful path counts the items")
         if cls.SIZE is not None:
             with g.block(f"if _n != {whole + cls.SIZE}:"):
                 g.emit("raise ValueError  # truncated or trailing: the careful path explains")
-    names = {f.name: f"v_{f.name}" for f in infos}
     static = _emit_reads(g, infos, names, static)
     if whole is not None and cls.SIZE is None:
         end = "off" if static is None else str(static)
@@ -185,6 +198,42 @@ def _make_fast_read(
     _emit_object(g, cls, infos, names, "o")
     g.emit("return o, off" if whole is None else "return o")
     return g.build(header, name, where)
+
+
+def _one_run(infos: tuple[FieldInfo, ...]) -> bool:
+    """Whether every field is a scalar or fixed-size bytes, multi-byte scalars of one
+    byte order: one struct reads them all."""
+    orders = set()
+    for f in infos:
+        fld: Any = f.field
+        if isinstance(fld, Scalar):
+            if fld.size > 1:
+                orders.add(fld.endian)
+        elif type(fld) is not FixedBytes:
+            return False
+    return len(orders) <= 1
+
+
+def _run_endian(infos: tuple[FieldInfo, ...]) -> str:
+    return next(
+        (f.field.endian for f in infos if isinstance(f.field, Scalar) and f.field.size > 1), ">"
+    )
+
+
+def _code(info: FieldInfo) -> str:
+    fld: Any = info.field
+    return fld.fmt if isinstance(fld, Scalar) else f"{fld.size}s"
+
+
+def _has_items(field: Any) -> bool:
+    """Whether decoding ``field`` may count array items (toward ``max_items``)."""
+    if isinstance(field, Array):
+        return True
+    cls = getattr(field, "msg_cls", None)
+    if cls is not None:
+        return any(_has_items(f.field) for f in cls._wk_fields)
+    inner = getattr(field, "inner", None)
+    return isinstance(inner, Field) and _has_items(inner)
 
 
 #: the most fields (nested ones counted) a nested message may have to be read

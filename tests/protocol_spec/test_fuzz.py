@@ -723,3 +723,17 @@ def test_inline_nested_mutated_encodings(data):
 @given(tag=st.sampled_from([1, 2]), body=st.binary(max_size=60))
 def test_inline_nested_random_bodies(tag, body):
     check_decode(INLINE, bytes([tag]) + body)
+
+
+def test_fixed_size_messages_decode_in_one_unpack():
+    # every field in one struct with the tag skipped: no length checks, no offsets
+    wire = EXAMPLE.encode(next(m for m in _samples() if m.TAG == 4))  # Heartbeat
+    source = EXAMPLE._decoders[4].__wirekit_source__
+    assert "len(buf)" not in source and "off" not in source and "(buf)" in source
+    assert check_decode(EXAMPLE, wire) == EXAMPLE.decode(wire)
+    for bad in (wire[:-1], wire + b"\x00", wire[:1]):
+        assert check_decode(EXAMPLE, bad) is None
+    assert check_decode(OTHER, b"\xff\xff") == Empty()
+    assert check_decode(OTHER, b"\xff\xff\x00") is None
+    # two byte orders: two structs, the length checked first
+    assert "if _n != 28:" in OTHER._by_hi[1][2].__wirekit_source__
