@@ -207,7 +207,7 @@ def _one_run(infos: tuple[FieldInfo, ...]) -> bool:
     for f in infos:
         fld: Any = f.field
         if isinstance(fld, Scalar):
-            if fld.size > 1:
+            if (fld.size or 0) > 1:
                 orders.add(fld.endian)
         elif type(fld) is not FixedBytes:
             return False
@@ -216,7 +216,8 @@ def _one_run(infos: tuple[FieldInfo, ...]) -> bool:
 
 def _run_endian(infos: tuple[FieldInfo, ...]) -> str:
     return next(
-        (f.field.endian for f in infos if isinstance(f.field, Scalar) and f.field.size > 1), ">"
+        (f.field.endian for f in infos if isinstance(f.field, Scalar) and (f.field.size or 0) > 1),
+        ">",
     )
 
 
