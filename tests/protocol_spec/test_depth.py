@@ -122,3 +122,25 @@ def test_arrays_nested_past_the_limit_are_schema_errors(levels: int) -> None:
         field = Array(field, count=u8)
     with pytest.raises(SchemaError, match=rf"{levels} levels"):
         _message("TooDeep", field)
+
+
+def test_arrays_of_messages_nested_to_the_limit_are_read_inline_until_deep() -> None:
+    # each level a message holding an array of the one below: the readers inline the
+    # levels below them as loops until the code is indented too deep, then call
+    classes: list[Any] = [Leaf]
+    for i in range(1, MAX_DEPTH // 2 + 1):
+        classes.append(_message(f"Rows{i}", Array(classes[-1], count=u8)))
+    top = classes[-1]
+    assert top._wk_depth == MAX_DEPTH
+    value: Any = Leaf(x=9)
+    for cls in classes[1:]:
+        value = cls(inner=[value, value] if cls is classes[1] else [value])
+    data = value.encode()
+    obj, end = top._wk_fast_read(data, 0)
+    assert obj == value and end == len(data)
+    source = top._wk_fast_read.__wirekit_source__
+    assert source.count("for _ in range(") == 6 and "._wk_fast_read(buf, off)" in source
+    assert "_wk_fast_read" not in classes[4]._wk_fast_read.__wirekit_source__
+    for cut in range(len(data)):
+        with pytest.raises(TruncatedError):
+            top.decode(data[:cut])
