@@ -125,6 +125,9 @@ class Gen:
         #: field name -> the expression generated code reads it by (earlier
         #: fields of the message being generated: references and conditions)
         self.scope: dict[str, str] = {}
+        #: reading: the names in ``scope`` that hold unsigned integers (a count taken
+        #: from one needs no check that it is not negative)
+        self.unsigned: set[str] = set()
         #: writing: every field name -> the expression its written value is
         self.exprs: dict[str, str] = {}
         #: writing: local variables already checked to hold an exact ``list``

@@ -270,12 +270,12 @@ def inline_read(g: Gen, cls: Any, target: str) -> bool:
     ):
         return False
     names = {f.name: g.tmp(f"{f.name}_") for f in infos}
-    outer = g.scope
-    g.scope = {}  # its own fields, as the careful path gives it a scope of its own
+    outer, unsigned = g.scope, g.unsigned
+    g.scope, g.unsigned = {}, set()  # its own fields: the careful path's scope is its own
     try:
         _emit_reads(g, infos, names, None)
     finally:
-        g.scope = outer
+        g.scope, g.unsigned = outer, unsigned
     _emit_object(g, cls, infos, names, target)
     return True
 
@@ -325,7 +325,10 @@ def _emit_reads(
 
     for i, info in enumerate(infos):
         if i:  # earlier fields are in scope; a run is read before any later field's code
-            g.scope[infos[i - 1].name] = names[infos[i - 1].name]
+            prev = infos[i - 1]
+            g.scope[prev.name] = names[prev.name]
+            if type(prev.field) is Int and not prev.field.signed:  # type: ignore[attr-defined]
+                g.unsigned.add(prev.name)
         fld: Any = info.field
         target = names[info.name]
         t = type(fld)

@@ -152,8 +152,9 @@ class RefCount(Count):
 
     def gen_read(self, g: Gen, target: str) -> None:
         g.emit(f"{target} = {g.scope[self.name]}")
-        with g.block(f"if {target} < 0:"):
-            g.emit("raise ValueError")
+        if self.name not in g.unsigned:  # a signed field's value may be negative
+            with g.block(f"if {target} < 0:"):
+                g.emit("raise ValueError")
 
     def write(self, n: int | None, out: bytearray, path: str) -> None:
         pass  # the referenced field was written, derived from the data, before

@@ -20,6 +20,7 @@ from wirekit.protocol_spec import (
     TooManyItemsError,
     TrailingBytesError,
     TruncatedError,
+    i8,
     i16,
     i32,
     u8,
@@ -88,7 +89,18 @@ class TextLen(Message, tag=7):
     text: String("n")
 
 
-LENGTHS = Protocol("lengths", [Counted, DataRow, Nullable, Tail, TailItems, Startup, TextLen])
+class SignedRefs(Message, tag=8):
+    """Counts from signed fields: a negative one is refused (unsigned ones never are)."""
+
+    n: i8
+    m: i16
+    xs: Array(Question, count="n")
+    blob: Bytes("m")
+
+
+LENGTHS = Protocol(
+    "lengths", [Counted, DataRow, Nullable, Tail, TailItems, Startup, TextLen, SignedRefs]
+)
 
 COUNTED = Counted(
     ident=7,
@@ -297,6 +309,32 @@ def test_max_items_default_refuses_a_hostile_count_of_empty_items():
     with pytest.raises(TooManyItemsError, match="more than 1000000"):
         Many.decode(b"\xff\xff\xff\xff")
     assert Many.decode(b"\x00\x00\x00\x03").items == [Nothing()] * 3
+
+
+def test_counts_from_signed_fields_must_not_be_negative():
+    msg = SignedRefs(n=1, m=3, xs=[Question(name="a", qtype=1, qclass=1)], blob=b"xyz")
+    wire = assert_roundtrip(LENGTHS, msg)
+    assert wire == b"\x01\x00\x03a\x00\x00\x01\x00\x01xyz"  # the body
+    assert_decode_error(
+        LENGTHS,
+        b"\x08\xff\x00\x00",
+        BadValueError,
+        path="SignedRefs.xs",
+        offset=4,
+        reason="invalid count -1 (from n)",
+    )
+    assert_decode_error(
+        LENGTHS,
+        b"\x08\x00\xff\xfe",
+        BadValueError,
+        path="SignedRefs.blob",
+        offset=4,
+        reason="-2 (from m)",
+    )
+    # the generated reader checks the signed counts, and only those
+    source = LENGTHS._decoders[8].__wirekit_source__
+    assert source.count(" < 0:") == 2
+    assert " < 0:" not in LENGTHS._decoders[1].__wirekit_source__  # Counted: unsigned counts
 
 
 # ------------------------------------------------------------------ differential fuzz
