@@ -40,7 +40,14 @@ from wirekit.protocol_spec import Field, Message
 
 from . import jsonmap
 
-__all__ = ["fields_json", "fields_text", "json_writer", "text_writer", "JSON_WRITERS"]
+__all__ = [
+    "fields_json",
+    "fields_text",
+    "json_writer",
+    "text_writer",
+    "JSON_WRITERS",
+    "TEXT_WRITERS",
+]
 
 Writer = Callable[..., str]
 
@@ -68,7 +75,9 @@ class _GiveUp(Exception):
 #: ``jsonmap.register``: a newly registered kind changes what a field maps to
 JSON_WRITERS: dict[type, Writer] = {}
 _JSON = JSON_WRITERS
-_TEXT: dict[type, Writer] = {}
+#: message class -> its ``name=value`` text writer (as :data:`JSON_WRITERS`)
+TEXT_WRITERS: dict[type, Writer] = {}
+_TEXT = TEXT_WRITERS
 
 
 def _clear() -> None:

@@ -35,7 +35,14 @@ from typing import TYPE_CHECKING, Any
 from wirekit import codec
 from wirekit.protocol_spec import Protocol
 
-from ..jsontext import JSON_WRITERS, fields_json, fields_text, json_writer
+from ..jsontext import (
+    JSON_WRITERS,
+    TEXT_WRITERS,
+    fields_json,
+    fields_text,
+    json_writer,
+    text_writer,
+)
 from .streams import StreamReader
 from .tcp_reassembly import Stream, StreamData, StreamGap
 
@@ -490,7 +497,18 @@ def _name_text(cls: type) -> str:
 
 def run_text(run: Run) -> list[str]:
     """The default lines of a run (:func:`record_text` of each of its records)."""
-    return [record_text(r) for r in run.records()]
+    if run.kind != "message":
+        return [record_text(r) for r in run.records()]
+    pre = f"{_ts(run.timestamp_ns)} #{run.connection} {run.direction:<6} @"
+    out = []
+    last: Any = None
+    w: Any = None
+    for o, _n, _h, v in run.items:
+        if type(v) is not last:
+            last = type(v)
+            w = TEXT_WRITERS.get(last) or text_writer(last)
+        out.append(f"{pre}{o} {last.__name__} {w(v)}".rstrip())
+    return out
 
 
 def record_text(rec: Record) -> str:
