@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from wirekit.protocol_spec import (
     Array,
+    Bytes,
     DecodeError,
     EncodeError,
     Enum,
@@ -629,8 +630,10 @@ class Part(Message):
 
 class Middle(Message):
     kind: u8
+    size: u8  # Middle's own: blob's length, derived on encode
     parts: Array(Part, count=u8)
     last: Optional(Part)
+    blob: Bytes("size")
 
 
 class Holder(Message, tag=1):
@@ -677,8 +680,8 @@ INLINE_SAMPLES = [
         first=_part(6, "x" * 9),
         parts=[],
         middles=[
-            Middle(kind=1, parts=[_part(1), _part(2)], last=_part(5)),
-            Middle(kind=9, parts=[], last=None),
+            Middle(kind=1, parts=[_part(1), _part(2)], last=_part(5), size=3, blob=b"abc"),
+            Middle(kind=9, parts=[], last=None, size=0, blob=b""),
         ],
     ),
     HoldsBig(
