@@ -152,11 +152,13 @@ class Bits(Scalar):
 
     def _values_of(self, raw: int) -> tuple[Any, ...]:
         """``raw``'s sub-field values in order (``KeyError`` for an undefined enum
-        value, as ``post``), kept for the next time while fewer than ``VALUES_KEPT``."""
+        value, as ``post``), kept for the next time: at most ``VALUES_KEPT`` of them,
+        emptied when full (so the memo follows the traffic, not its first values)."""
         value = self.post(raw)
         values = tuple(getattr(value, name) for name, *_ in self.parts)
-        if len(self._values) < VALUES_KEPT:
-            self._values[raw] = values
+        if len(self._values) >= VALUES_KEPT:
+            self._values.clear()  # the same dict: the generated readers hold it
+        self._values[raw] = values
         return values
 
     def gen_post(self, g: Gen, target: str) -> None:

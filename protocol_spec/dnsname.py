@@ -233,8 +233,10 @@ def _cached_wire(field: DnsName, value: str) -> bytes:
 
 #: wire labels of names read before (their bytes up to the terminating zero,
 #: excluded) -> the text; only plain names (no pointer) that the careful path reads
-#: are kept, and the first NAMES_KEPT of them (a peer cannot grow it forever: at most
-#: 10 MB of 255-byte names measured, 2.6 MB of names like host5.example.com)
+#: are kept, at most NAMES_KEPT of them (a peer cannot grow it forever: at most
+#: 10 MB of 255-byte names measured, 2.6 MB of names like host5.example.com).  When
+#: full it is emptied and refills (as the ``re`` module's cache does), so it follows
+#: the traffic instead of keeping the first names seen forever.
 _NAMES: dict[bytes, str] = {}
 NAMES_KEPT = 16384
 
@@ -305,7 +307,9 @@ def _walk_name(buf: bytes, off: int) -> tuple[str, int]:
     if parts and text.count(".") != len(parts) - 1:
         raise ValueError  # a label holding a dot
     if end < 0:
-        if len(_NAMES) < NAMES_KEPT and buf.__class__ is bytes:
+        if buf.__class__ is bytes:
+            if len(_NAMES) >= NAMES_KEPT:
+                _NAMES.clear()  # the same dict: the generated readers hold it
             _NAMES[buf[start : off - 1]] = text
         return text, off
     return text, end
