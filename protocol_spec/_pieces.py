@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import re
 import struct
 from typing import Any
 
@@ -89,6 +88,8 @@ class Data:
 class Stmts:
     """Lines (indented from zero) appending ``bytes`` to the list named ``out``; they
     run after the pieces before them are in that list (see :func:`join_into`).
+    ``lists`` names every list the lines append to (``out`` and those of statements
+    nested in them): the join that places them makes each name its own list first.
 
     ``alone`` (optional): lines assigning the same bytes to the variable ``value``
     instead, for a join with no other statements (no list to fill: one ``+`` is
@@ -96,6 +97,7 @@ class Stmts:
 
     out: str
     lines: tuple[str, ...]
+    lists: frozenset[str]
     alone: tuple[str, ...] = ()
     value: str = ""
 
@@ -172,20 +174,34 @@ def join(g: Gen, pieces: list[Piece]) -> str:
     return f"b''.join(({', '.join(exprs)}))"
 
 
-def join_into(g: Gen, pieces: list[Piece], out: str, fresh: bool = False) -> None:
+def lists_of(pieces: list[Piece]) -> frozenset[str]:
+    """The names of the lists the statements among ``pieces`` append to."""
+    return frozenset().union(*(p.lists for p in pieces if isinstance(p, Stmts)))
+
+
+def join_into(
+    g: Gen, pieces: list[Piece], out: str, fresh: bool = False, bind: bool = True
+) -> None:
     """Emit lines appending the bytes of ``pieces``, in order, to the list ``out``
-    (``fresh``: create it, holding the pieces before the first statements)."""
+    (``fresh``: create it, holding the pieces before the first statements).
+
+    ``bind``: first make every list the statements append to ``out`` itself (one
+    assignment each, here: not once per item of a loop).  Without it the caller
+    places the lines in statements of its own, whose ``lists`` carry the names on to
+    the join that binds them."""
     items = _merged(g, pieces)
     if fresh:
         head: list[str] = []
         while items and isinstance(items[0], str):
             head.append(items.pop(0))  # type: ignore[arg-type]
         g.emit(f"{out} = [{', '.join(head)}]")
+    if bind:
+        for name in sorted(lists_of(pieces) - {out}):
+            g.emit(f"{name} = {out}")
     for item in items:
         if isinstance(item, Stmts):
-            name = re.compile(rf"\b{item.out}\b")  # a unique temporary: no other match
             for line in item.lines:
-                g.emit(name.sub(out, line))
+                g.emit(line)
         else:
             g.emit(f"{out}.append({item})")
 
@@ -363,7 +379,7 @@ def field_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
             with g.block(f"if {v} is None:"):
                 g.emit(f"{out}.append({marker})")
             with g.block("else:"):
-                join_into(g, _bytes_pieces(g, field, v), out)
+                join_into(g, _bytes_pieces(g, field, v), out, bind=False)  # no statements
         b = g.tmp("nb")
         with g.capture() as alone:
             v = _local(g, expr)
@@ -371,7 +387,7 @@ def field_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
                 g.emit(f"{b} = {marker}")
             with g.block("else:"):
                 g.emit(f"{b} = {join(g, _bytes_pieces(g, field, v))}")
-        return [Stmts(out, tuple(lines), tuple(alone), b)]
+        return [Stmts(out, tuple(lines), frozenset({out}), tuple(alone), b)]
     if t in (Bytes, String):
         return _bytes_pieces(g, field, expr)
     if t is Array:
@@ -498,6 +514,7 @@ def _array_pieces(g: Gen, field: Any, expr: str) -> list[Piece]:
         x = g.tmp("x")
         with g.capture() as lines:
             with g.block(f"for {x} in {v}:"):
-                join_into(g, field_pieces(g, item, x), parts)
-        body = [Stmts(parts, tuple(lines))]
+                item_pieces = field_pieces(g, item, x)
+                join_into(g, item_pieces, parts, bind=False)
+        body = [Stmts(parts, tuple(lines), lists_of(item_pieces) | {parts})]
     return body if field.length is not None else _prefixed(field.count, f"len({v})", body)
