@@ -56,9 +56,11 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def _careful_json(msg: Message, before: str = "", after: str = "") -> str:
+def _careful_json(
+    msg: Message, a: Any = "", b: Any = "", c: Any = "", d: Any = "", e: Any = "", after: Any = ""
+) -> str:
     """The careful path: the mapping's dict, then ``json.dumps`` (raises its errors)."""
-    return before + _dumps(jsonmap.to_json(msg)["fields"]) + after
+    return f"{a}{b}{c}{d}{e}{_dumps(jsonmap.to_json(msg)['fields'])}{after}"
 
 
 def _careful_text(msg: Message) -> str:
@@ -343,12 +345,12 @@ def _object(
     fields: list[tuple[str, str]],
     text: tuple[str, str] = ("", ""),
     *,
-    before: str = "",
+    before: tuple[str, ...] = (),
     after: str = "",
 ) -> str:
     """Source of the f-string of a fields object: the constant ``text`` around it,
-    and around that the values of the locals ``before`` and ``after``, if named."""
-    parts: list[tuple[str, str | None]] = [("", before)] if before else []
+    and around that the values of the locals named ``before`` and ``after``."""
+    parts: list[tuple[str, str | None]] = [("", name) for name in before]
     sep = text[0] + "{"
     for key, local in fields:
         parts.append((f"{sep}{_dumps(key)}:", local))
@@ -406,10 +408,10 @@ def _generate(cls: type[Message]) -> tuple[Writer, Writer] | None:
     lines = [
         "    try:",
         *g.lines,
-        f"        return {_object(fields, before='before', after='after')}",
+        f"        return {_object(fields, before=tuple('abcde'), after='after')}",
     ]
-    lines += ["    except Exception:", "        return before + _careful_json(m) + after"]
-    header = f"def {name}(m, before='', after=''):"
+    lines += ["    except Exception:", "        return _careful_json(m, a, b, c, d, e, after)"]
+    header = f"def {name}(m, a='', b='', c='', d='', e='', after=''):"
     writer = _build(header, lines, name, cls.__name__, ns)
     name = f"_text_{_ident(cls)}"
     lines = ["    try:", *g.lines, f"        return {_pairs(fields)}"]
@@ -428,10 +430,12 @@ def _writers(cls: type) -> tuple[Writer, Writer]:
 
 
 def json_writer(cls: type[Message]) -> Writer:
-    """The function ``(msg, before="", after="") -> before + fields JSON text +
-    after`` for messages of ``cls`` (cached; :func:`fields_json` for loops that
-    keep it per class; ``before`` and ``after`` save a copy of the text when it
-    goes inside a longer line)."""
+    """The function ``(msg, a="", b="", c="", d="", e="", after="") -> the text of
+    a to e, the fields JSON text, the text of after`` for messages of ``cls``
+    (cached; :func:`fields_json` for loops that keep it per class).  The pieces
+    (``str``, or ``int`` for its decimal text) put the object inside a longer
+    line without an intermediate string: ``w(msg, '{"offset":', 12, ',"fields":',
+    after="}")``."""
     w = _JSON.get(cls)
     return w if w is not None else _writers(cls)[0]
 

@@ -87,11 +87,11 @@ def test_fast_text_is_byte_identical_to_dumps_of_to_json(case):
 
 def test_the_writers_put_text_around_the_object_when_asked():
     for msg in sample_messages():
-        assert json_writer(type(msg))(msg, "<", ">") == f"<{careful_json(msg)}>"
+        assert json_writer(type(msg))(msg, "<", 1, after=">") == f"<1{careful_json(msg)}>"
     wrong = next(m for m in sample_messages() if type(m).__name__ == "Login")
     wrong.user = 5
     with pytest.raises(jsonmap.JSONMappingError, match=r"Login\.user"):
-        json_writer(type(wrong))(wrong, "<", ">")
+        json_writer(type(wrong))(wrong, "<", after=">")
 
 
 def test_every_sample_message_and_the_example_values():
@@ -237,7 +237,7 @@ def test_a_registered_mapping_replaces_the_generated_writer():
         assert fields_json(msg) == careful_json(msg) == '{"t":21.5,"n":[1,2]}'
         assert fields_text(msg) == "t=21.5 n=[1,2]"
         assert not hasattr(json_writer(cls), "__wirekit_source__")  # careful path only
-        assert json_writer(cls)(msg, "[", "]") == "[" + careful_json(msg) + "]"
+        assert json_writer(cls)(msg, "[", 2, after="]") == "[2" + careful_json(msg) + "]"
     finally:
         del jsonmap._HANDLERS[Scaled]
         jsonmap._RESOLVED.clear()

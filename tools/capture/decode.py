@@ -460,7 +460,7 @@ def run_json(run: Run) -> list[str]:
                 last = type(v)
                 w = writers.get(last) or json_writer(last)
                 head = f',"type":{_NAMES.get(last) or _name_text(last)},"fields":'
-            append(w(v, f'{pre}{o},"length":{n}{head}', "}"))
+            append(w(v, pre, o, ',"length":', n, head, "}"))
         return out
     # frames back to back from the run's offset, each `extra` bytes of framing
     # around its body: the offsets follow from the lengths
@@ -472,7 +472,7 @@ def run_json(run: Run) -> list[str]:
             w = writers.get(last) or json_writer(last)
             head = f',"type":{_NAMES.get(last) or _name_text(last)},"fields":'
         n = len(body) + extra
-        append(w(v, f'{pre}{o},"length":{n}{head}', "}"))
+        append(w(v, pre, o, ',"length":', n, head, "}"))
         o += n
     return out
 
