@@ -215,12 +215,24 @@ class _Gen:
         return out, True
 
     def _bits(self, field: Any, var: str) -> tuple[str, bool]:
+        """A bit field's text, remembered by the identity of its sub-field values
+        (see :func:`_keep`): headers repeat, and writing eight sub-fields with their
+        checks is a third of a DNS query's writer."""
         self.emit(f"if type({var}) is not {self.const(field.value_cls, 'VC')}: raise _GiveUp")
+        values = self.tmp("bv")
+        key = self.tmp("bk")
+        self.emit(f"{key} = ({''.join(f'_id({var}.{name}), ' for name, *_ in field.parts)})")
+        memo = self.const({}, "bits")
+        out = self.tmp()
+        self.emit(f"{out} = {memo}.get({key})")
+        self.emit(f"if {out} is None:")
+        self.depth += 1
+        self.emit(f"{values} = ({''.join(f'{var}.{name}, ' for name, *_ in field.parts)})")
         parts: list[tuple[str, str | None]] = []
         sep = "{"
-        for name, _width, _shift, kind in field.parts:
+        for i, (name, _width, _shift, kind) in enumerate(field.parts):
             sub = self.tmp("b")
-            self.emit(f"{sub} = {var}.{name}")
+            self.emit(f"{sub} = {values}[{i}]")
             if kind is bool:
                 text = self.tmp()
                 self.emit(f"if type({sub}) is not bool: raise _GiveUp")
@@ -237,8 +249,9 @@ class _Gen:
             parts.append((f"{sep}{_dumps(name)}:", text))
             sep = ","
         parts.append(("}", None))
-        out = self.tmp()
         self.emit(f"{out} = {_fstring(parts)}")
+        self.emit(f"_keep({memo}, {key}, {values}, {out})")
+        self.depth -= 1
         return out, True
 
     def _array(self, field: Any, var: str) -> tuple[str, bool]:
@@ -298,8 +311,48 @@ def _build(header: str, lines: list[str], name: str, ns_name: str, ns: Any = Non
     return fn
 
 
+#: the ints 0..255, held here: an int that *is* one of these objects lives as long
+#: as this module (what :func:`_keep` needs of a value whose id it keeps)
+_SMALL_INTS = tuple(range(256))
+
+#: the most bit-field texts one Bits field remembers (then it starts again)
+BITS_KEPT = 1024
+
+
+def _keep(memo: dict[tuple[int, ...], str], key: tuple[int, ...], values: tuple, text: str) -> None:
+    """Remember a bit field's ``text`` under ``key``, the ids of its sub-field
+    ``values`` -- only when every value is an object that lives as long as the
+    memo: ``True``/``False``, one of :data:`_SMALL_INTS`, or a member of its enum
+    (which the generated code holds).  Then an id in a key always names that
+    same object, so a hit means the very same values, whose text was written,
+    every check passed, when the entry was made; any other value (a large int, a
+    short-lived object) is written each time."""
+    for v in values:
+        t = type(v)
+        if t is bool:
+            continue
+        if t is int:
+            if 0 <= v < 256 and v is _SMALL_INTS[v]:
+                continue
+            return
+        members = getattr(t, "_value2member_map_", None)
+        if not isinstance(v, enum.Enum) or members is None or members.get(v) is not v:
+            return
+    if len(memo) >= BITS_KEPT:
+        memo.clear()  # follows the traffic, not its first values
+    memo[key] = text
+
+
 def _common_ns() -> dict[str, Any]:
-    return {"_GiveUp": _GiveUp, "_esc": encode_basestring, "_dumps": _dumps}
+    return {
+        "_GiveUp": _GiveUp,
+        "_esc": encode_basestring,
+        "_dumps": _dumps,
+        "_keep": _keep,
+        "_tuple": tuple,
+        "_map": map,
+        "_id": id,
+    }
 
 
 def _fields_code(cls: type[Message], g: _Gen, m: str = "m") -> list[tuple[str, str]]:

@@ -246,3 +246,32 @@ def test_a_registered_mapping_replaces_the_generated_writer():
             clear()
     assert fields_json(msg) == '{"t":215,"n":[1,2]}'
     assert jsontext.JSON_WRITERS[cls] is json_writer(cls)
+
+
+def test_bit_field_texts_are_remembered_by_the_identity_of_their_values():
+    msg = DNS_PROTOCOL.decode(dns_response(1, 2))
+    writer = json_writer(type(msg))
+    first = fields_json(msg)
+    assert fields_json(msg) == first == careful_json(msg)
+    memo = next(v for k, v in writer.__globals__.items() if k.startswith("_bits"))
+    assert len(memo) == 1
+    for value in (True, 1.0, 10**30, 2, -1, "1"):  # equal-ish values, other objects
+        msg.flags.rd = value
+        assert _outcome(fields_json, msg) == _outcome(careful_json, msg), value
+    msg.flags.rd = True
+    assert '"rd":true' in fields_json(msg)
+    msg.flags.rd = 1
+    assert fields_json(msg) == first
+
+
+def test_keep_remembers_only_values_that_outlive_the_memo():
+    memo: dict = {}
+    op = DNS_PROTOCOL.messages[0].fields()[1].field.parts[1][3].QUERY
+    jsontext._keep(memo, (1,), (True, 0, 255, op), "kept")
+    assert memo == {(1,): "kept"}
+    for odd in (10**30, 256, -1, int.__new__(type(op), 0), 1.5):
+        jsontext._keep(memo, (2,), (0, odd), "odd")
+        assert (2,) not in memo, odd
+    for i in range(jsontext.BITS_KEPT + 1):
+        jsontext._keep(memo, (3, i), (0,), "x")
+    assert len(memo) <= jsontext.BITS_KEPT
