@@ -14,6 +14,7 @@
 """
 
 from ._engine import DEFAULT_MAX_ITEMS, MAX_DEPTH
+from ._fused import Ineligible, TextHook, text_decoder
 from .bits import Bits, BitValues
 from .composite import Array, Nested, Optional, Raw
 from .conditional import If
@@ -81,6 +82,10 @@ __all__ = [
     "FieldInfo",
     "MISSING",
     "describe_message",
+    # fused decoders (bytes -> text through a hook)
+    "text_decoder",
+    "TextHook",
+    "Ineligible",
     # framing as data
     "Step",
     "framing_text",

@@ -132,6 +132,12 @@ class Gen:
         self.exprs: dict[str, str] = {}
         #: writing: local variables already checked to hold an exact ``list``
         self.lists: set[str] = set()
+        #: fused (text) mode: the :class:`~._fused.TextHook` turning decoded values
+        #: into text where a reader would build objects (``None``: objects)
+        self.text: Any = None
+        #: fused mode: value local -> the local holding its raw integer (a scalar
+        #: with ``post``, saved before ``post`` replaced it)
+        self.raws: dict[str, str] = {}
         self.lines: list[str] = []
         self.ns: dict[str, Any] = {}
         self._depth = 1
@@ -144,6 +150,12 @@ class Gen:
 
     def tmp(self, hint: str = "t") -> str:
         return f"{hint}{next(self._ids)}"
+
+    @property
+    def ids(self) -> Iterator[int]:
+        """The counter every generated name is numbered from: a helper generating
+        into the same namespace (``ns``) draws its numbers from it too."""
+        return self._ids
 
     @property
     def depth(self) -> int:

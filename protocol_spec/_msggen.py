@@ -39,6 +39,7 @@ import construct
 
 from . import _pieces
 from ._engine import Gen
+from ._fused import Ineligible
 from .bits import BitValues
 from .composite import Array
 from .errors import MissingFieldError
@@ -49,6 +50,7 @@ from .message import MISSING, FieldInfo, Message, _derived_map, _deriver
 __all__ = [
     "install",
     "tagged_decoder",
+    "fused_decoder",
     "tagged_encoder",
     "body_encoder",
     "run_struct",
@@ -150,18 +152,34 @@ def run_struct(run: list[FieldInfo], prefix: str = "") -> Any:
 
 
 def _make_fast_read(
-    cls: Any, infos: tuple[FieldInfo, ...], whole: int | None = None, max_items: int = 0
+    cls: Any,
+    infos: tuple[FieldInfo, ...],
+    whole: int | None = None,
+    max_items: int = 0,
+    text: Any = None,
+    around: tuple[str, str] = ("", ""),
 ) -> Any:
     """``fast_read(buf, off) -> (message, end)``; with ``whole`` (the tag's width),
     ``fast_decode(buf) -> message`` of a whole tagged message: the fields start
     after the tag and must end at the end of ``buf`` (no tuple, no caller check),
     and ``buf`` is at most ``max_items`` bytes long (every item the fast path reads
-    takes a byte at least, so it stays within the bound without counting)."""
+    takes a byte at least, so it stays within the bound without counting).
+
+    With ``text`` (a :class:`~._fused.TextHook`, ``whole`` given) the same reader
+    in fused mode: ``buf -> text`` (``around`` the top-level object), see
+    :mod:`._fused`; it raises :class:`~._fused.Ineligible` while generating when
+    the hook or the reader cannot give text for a field."""
     g = Gen()
+    g.text = text
     name = "fast_read" if whole is None else "fast_decode"
     header = f"def {name}(buf, off):" if whole is None else f"def {name}(buf):"
     where = f"<wirekit {cls.__name__} {'read' if whole is None else 'decode'}>"
+    if text is not None:
+        name, where = "fused_decode", f"<wirekit {cls.__name__} fused>"
+        header = f"def {name}(buf):"
     if not cls._wk_fast_decodes:
+        if text is not None:
+            raise Ineligible(f"{cls.__name__} decodes carefully only")
         g.emit("raise IndexError  # a field decodes carefully only")
         return g.build(header, name, where)
     names = {f.name: f"v_{f.name}" for f in infos}
@@ -173,8 +191,8 @@ def _make_fast_read(
         g.emit(f"{targets}{'= ' if targets else ''}{g.const(st.unpack, 'unpack')}(buf)")
         for f in infos:
             if isinstance(f.field, Scalar) and f.field.post is not None:
-                f.field.gen_post(g, names[f.name])
-        _emit_object(g, cls, infos, names, "o")
+                _post(g, f.field, names[f.name])
+        _emit_object(g, cls, infos, names, "o", around)
         g.emit("return o")
         return g.build(header, name, where)
     g.emit("_n = len(buf)")
@@ -195,7 +213,7 @@ def _make_fast_read(
             g.emit("raise ValueError  # trailing bytes: the careful path reports them")
     if static is not None and whole is None:  # pragma: no cover - static only when whole
         g.emit(f"off = {static}")
-    _emit_object(g, cls, infos, names, "o")
+    _emit_object(g, cls, infos, names, "o", around)
     g.emit("return o, off" if whole is None else "return o")
     return g.build(header, name, where)
 
@@ -268,6 +286,8 @@ def inline_read(g: Gen, cls: Any, target: str) -> bool:
         or sum(read_weight(f.field) for f in infos) > INLINE_WEIGHT
         or g.depth > INLINE_DEPTH
     ):
+        if g.text is not None:  # a call would give an object where text is wanted
+            raise Ineligible(f"{cls.__name__} is not read inline")
         return False
     names = {f.name: g.tmp(f"{f.name}_") for f in infos}
     outer, unsigned = g.scope, g.unsigned
@@ -281,8 +301,22 @@ def inline_read(g: Gen, cls: Any, target: str) -> bool:
 
 
 def _emit_object(
-    g: Gen, cls: Any, infos: tuple[FieldInfo, ...], names: dict[str, str], target: str
+    g: Gen,
+    cls: Any,
+    infos: tuple[FieldInfo, ...],
+    names: dict[str, str],
+    target: str,
+    around: tuple[str, str] = ("", ""),
 ) -> None:
+    """``target`` = the message of the field locals ``names``; in fused mode
+    (``g.text``) its text instead, ``around`` it (see :mod:`._fused`)."""
+    if g.text is not None:
+        fields = [
+            (f.name, g.text.value(g, cls, f, names[f.name], g.raws.get(names[f.name])))
+            for f in infos
+        ]
+        g.emit(f"{target} = {g.text.message(g, cls, fields, around)}")
+        return
     g.emit(f"{target} = {g.const(object.__new__, 'new')}({g.const(cls, 'cls')})")
     for f in infos:
         g.emit(f"{target}.{f.name} = {names[f.name]}")
@@ -335,7 +369,7 @@ def _emit_reads(
         if isinstance(fld, Scalar):
             add(fld, target)
             if fld.post is not None:
-                after.append(functools.partial(fld.gen_post, g, target))
+                after.append(functools.partial(_post, g, fld, target))
             continue
         if t is FixedBytes:
             run.append((f"{fld.size}s", fld.size, None, target))
@@ -370,6 +404,17 @@ def _emit_reads(
     return static
 
 
+def _post(g: Gen, field: Any, target: str) -> None:
+    """``field``'s post-processing of the raw value in ``target``; in fused mode the
+    raw value is kept in a local of its own first (``g.raws``: a hook may look its
+    text up by it, e.g. a bit field's, instead of reading the value object back)."""
+    if g.text is not None:
+        raw = g.tmp("r")
+        g.emit(f"{raw} = {target}")
+        g.raws[target] = raw
+    field.gen_post(g, target)
+
+
 def _foldable_prefix(field: Any) -> Any:
     """The unsigned integer prefix of a ``Bytes``/``String``/``Array`` (exact types, no
     null marker) that a fast reader may read with the run before it; else ``None``."""
@@ -385,6 +430,20 @@ def tagged_decoder(cls: Any, tag_width: int, max_items: int) -> Any:
     """A function ``buf -> message`` for a whole tagged message (the tag already
     dispatched on): fields from ``tag_width`` to the end; raises anything otherwise."""
     return _make_fast_read(cls, cls._wk_fields, whole=tag_width, max_items=max_items)
+
+
+def fused_decoder(
+    cls: Any, tag_width: int, max_items: int, text: Any, around: tuple[str, str]
+) -> Any:
+    """:func:`tagged_decoder` in fused mode: ``buf -> text`` of the whole tagged
+    message (``around`` the hook's text of its fields), or ``None`` when the class
+    is ineligible (a field kind the hook or the fused reader does not handle)."""
+    try:
+        return _make_fast_read(
+            cls, cls._wk_fields, whole=tag_width, max_items=max_items, text=text, around=around
+        )
+    except Ineligible:
+        return None
 
 
 def _tag_folds(tag_size: int, run: list[FieldInfo]) -> bool:

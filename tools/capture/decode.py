@@ -43,6 +43,7 @@ from ..jsontext import (
     json_writer,
     text_writer,
 )
+from .fusedjson import json_protocol
 from .streams import StreamReader
 from .tcp_reassembly import Stream, StreamData, StreamGap
 
@@ -181,14 +182,22 @@ class _Direction:
     __slots__ = ("stream", "dec", "protocol", "conn", "dirname", "dead", "_hlen")
 
     def __init__(
-        self, stream: Stream, framing: Any, protocol: Protocol | None, resync: bool
+        self,
+        stream: Stream,
+        framing: Any,
+        protocol: Protocol | None,
+        resync: bool,
+        fused: bool = False,
     ) -> None:
         self.stream = stream
         self.protocol = protocol
         self.conn = stream.connection.id
         self.dirname = stream.direction
         self.dead = False
-        self.dec = codec.StreamDecoder(framing, protocol, synced=stream.synced, resync=resync)
+        # --json: messages straight to their JSON text (str values; not with framing
+        # steps, whose protocols and `until` see message objects)
+        decodes = json_protocol(protocol) if fused and not isinstance(framing, (list, tuple)) else protocol
+        self.dec = codec.StreamDecoder(framing, decodes, synced=stream.synced, resync=resync)
 
     # ------------------------------------------------------------ driving
     def feed(self, data: bytes, ts: int, out: list) -> None:
@@ -278,10 +287,13 @@ def decode_items(
     protocols: dict[str, Protocol | None],
     resync: bool = True,
     stats: DecodeStats | None = None,
+    fused: bool = False,
 ) -> Iterator[list[Record | Run]]:
     """The engine under :func:`decode_records`: per stream event (what one packet
     completed), a list of :class:`Record` and :class:`Run` items in stream order.
-    Writers consume runs whole (:func:`run_json`); see :func:`decode_records`."""
+    Writers consume runs whole (:func:`run_json`); see :func:`decode_records`.
+    ``fused=True`` (for :func:`run_json` only): a message run's values may be the
+    end of their JSON line, a ``str``, instead of the message (:mod:`.fusedjson`)."""
     st = stats if stats is not None else DecodeStats()
     counts = st.counts
     decoders: dict[Stream, _Direction] = {}
@@ -293,7 +305,9 @@ def decode_items(
             dd = decoders.get(stream)
             if dd is None:
                 d = stream.direction
-                dd = decoders[stream] = _Direction(stream, framing[d], protocols[d], resync)
+                dd = decoders[stream] = _Direction(
+                    stream, framing[d], protocols[d], resync, fused
+                )
                 if stream.connection.id not in seen:
                     seen.add(stream.connection.id)
                     st.connections += 1
@@ -456,6 +470,9 @@ def run_json(run: Run) -> list[str]:
     head = ""
     if layout is None:  # explicit frames: their own offsets and lengths
         for o, n, _h, v in run.items:
+            if type(v) is str:  # the fused decoder's text: the rest of the line
+                append(f'{pre}{o},"length":{n}{v}')
+                continue
             if type(v) is not last:
                 last = type(v)
                 w = writers.get(last) or json_writer(last)
@@ -467,6 +484,11 @@ def run_json(run: Run) -> list[str]:
     o = frames.offset
     extra = layout[0] + layout[1]
     for body, v in zip(frames.bodies, run.values, strict=True):
+        if type(v) is str:  # the fused decoder's text: the rest of the line
+            n = len(body) + extra
+            append(f'{pre}{o},"length":{n}{v}')
+            o += n
+            continue
         if type(v) is not last:  # a run is mostly of one class
             last = type(v)
             w = writers.get(last) or json_writer(last)

@@ -127,7 +127,12 @@ def _decode_input(
     flush = out.flush
     try:
         for items in decode_items(
-            reader, framing=opts.framing, protocols=opts.protocols, resync=opts.resync, stats=stats
+            reader,
+            framing=opts.framing,
+            protocols=opts.protocols,
+            resync=opts.resync,
+            stats=stats,
+            fused=opts.as_json,
         ):
             lines: list[str] = []
             for item in items:

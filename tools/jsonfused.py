@@ -1,0 +1,133 @@
+"""Fused JSON decoders: a message's bytes straight to the JSON text of its fields.
+
+:func:`fused_json` gives, for a :class:`~wirekit.protocol_spec.Protocol`, the
+function ``buf -> text`` where ``text`` is exactly what
+:func:`~wirekit.tools.jsontext.json_writer` writes for the message
+``Protocol.decode(buf)`` returns -- without building the message objects and
+reading every attribute back.  It is protocol_spec's generated fast reader in
+fused mode (:func:`wirekit.protocol_spec.text_decoder`), with this module's
+:class:`TextHook` saying how each field kind is written: :mod:`.jsontext`'s own
+per-kind code (so the text is the writer's by construction), except that a
+nested message, read inline, already is its text, an array of them joins the
+texts, and a bit field's text is looked up by its raw integer (a memo, emptied
+when full as the reader's).
+
+**The invariant** (:mod:`wirekit.protocol_spec._fused`): the fused function may
+raise anything -- the caller then runs ``Protocol.decode`` (the exact
+``DecodeError`` and offsets) and the writer -- but it never succeeds where
+``Protocol.decode`` refuses, and when it succeeds its text equals the writer's
+text of ``Protocol.decode(buf)``.  Classes with a field kind this module does
+not write (a kind mapped by ``jsonmap.register``, an array of optional nested
+messages, ...) are left out: their messages always take the normal path.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from wirekit.protocol_spec import BitValues, Field, FieldInfo, Ineligible, Message, text_decoder
+from wirekit.protocol_spec import Protocol as WireProtocol
+
+from . import jsonmap
+from .jsontext import _common_ns, _dumps, _Gen, _object
+
+__all__ = ["fused_json", "JSONHook", "BITS_KEPT"]
+
+#: the most bit-field raw values whose JSON text one field's memo keeps (then emptied)
+BITS_KEPT = 4096
+
+
+class _Into(_Gen):
+    """:mod:`.jsontext`'s per-kind writers, emitting into a reader's ``Gen`` ``g``
+    (its names and namespace) at its current indentation."""
+
+    def __init__(self, g: Any) -> None:
+        super().__init__(g.ns, g.ids, {})
+        self.g = g
+        self.depth = 0  # relative to g's
+
+    def const(self, obj: Any, hint: str) -> str:
+        return self.g.const(obj, hint)  # type: ignore[no-any-return]
+
+    def tmp(self, hint: str = "t") -> str:
+        return self.g.tmp(hint)  # type: ignore[no-any-return]
+
+    def emit(self, line: str) -> None:
+        self.g.emit("    " * self.depth + line)
+
+    def _nested(self, field: Any, var: str) -> tuple[str, bool]:
+        return var, True  # read inline in fused mode: the local holds its text
+
+    def _array(self, field: Any, var: str) -> tuple[str, bool]:
+        item = field.item
+        if jsonmap._handlers(item, "")[0] is jsonmap._nested_to and not jsonmap._nullable(item):
+            out = self.tmp()  # the items' texts (each read inline)
+            self.emit(f"{out} = '[' + ','.join({var}) + ']'")
+            return out, True
+        if _holds_message(item):  # its items would mix texts and values: not written here
+            raise Ineligible(f"an array of {type(item).__name__} holding messages")
+        return super()._array(field, var)
+
+
+def _holds_message(field: Any) -> bool:
+    if getattr(field, "msg_cls", None) is not None:
+        return True
+    inner = getattr(field, "item", None) or getattr(field, "inner", None)
+    return isinstance(inner, Field) and _holds_message(inner)
+
+
+def _bits_text(field: Any, memo: dict[int, str], raw: int, value: BitValues) -> str:
+    """The JSON text of a bit field's value (the mapping's, as the writer's), kept
+    by its raw integer for the next time."""
+    text = _dumps(jsonmap._bits_to(field, value, ""))
+    if len(memo) >= BITS_KEPT:
+        memo.clear()  # the same dict: the generated code holds it
+    memo[raw] = text
+    return text
+
+
+class JSONHook:
+    """The :class:`~wirekit.protocol_spec.TextHook` of the JSON mapping: field
+    values as :mod:`.jsontext`'s writer writes them, messages as its objects."""
+
+    def value(self, g: Any, cls: type[Message], info: FieldInfo, var: str, raw: str | None) -> str:
+        try:
+            g.ns.update(_common_ns())  # _GiveUp, _esc, _dumps: no generated name clashes
+            into = _Into(g)
+            field = info.field
+            null = info.name in jsonmap._derived(cls) or jsonmap._nullable(field)
+            handler = jsonmap._handlers(field, info.name)[0]
+            if handler is jsonmap._bits_to and raw is not None and not null:
+                memo: dict[int, str] = {}
+                fill = into.const(functools.partial(_bits_text, field, memo), "bfill")
+                out = into.tmp("j")
+                into.emit(f"{out} = {into.const(memo, 'bjson')}.get({raw})")
+                into.emit(f"if {out} is None: {out} = {fill}({raw}, {var})")
+                return out
+            if null:
+                return into.value(field, var, True)[0]
+            return into._kind(field, handler, var)[0]
+        except Ineligible:
+            raise
+        except Exception as exc:  # a registered kind, no mapping, a kind unlike the built-ins
+            raise Ineligible(f"{cls.__name__}.{info.name}: {exc}") from exc
+
+    def message(
+        self, g: Any, cls: type[Message], fields: list[tuple[str, str]], around: tuple[str, str]
+    ) -> str:
+        return _object(fields, around)
+
+
+_HOOK = JSONHook()
+
+
+def fused_json(
+    protocol: WireProtocol, around: Callable[[type[Message]], tuple[str, str]] | None = None
+) -> Callable[[bytes], str] | None:
+    """``buf -> around[0] + fields JSON text + around[1]`` for a whole message of
+    ``protocol`` (as ``Protocol.decode`` takes it); raises on whatever it does not
+    handle (then use ``Protocol.decode`` and the writer).  ``None`` when no message
+    class is eligible.  Generated on every call: keep the function."""
+    return text_decoder(protocol, _HOOK, around)
