@@ -27,7 +27,21 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from wirekit.protocol_spec import BitValues, Field, FieldInfo, Ineligible, Message, text_decoder
+from wirekit.protocol_spec import (
+    BitValues,
+    Bytes,
+    CString,
+    DnsName,
+    Enum,
+    Field,
+    FieldInfo,
+    FixedBytes,
+    Ineligible,
+    Int,
+    Message,
+    String,
+    text_decoder,
+)
 from wirekit.protocol_spec import Protocol as WireProtocol
 
 from . import jsonmap
@@ -56,6 +70,35 @@ class _Into(_Gen):
 
     def emit(self, line: str) -> None:
         self.g.emit("    " * self.depth + line)
+
+    # The reader's values of these exact field kinds have one type by construction
+    # (struct ints, bytes slices, decoded str, a member or the raw int): the
+    # writer's type checks, there for values a user built, are not repeated.
+    def _int(self, field: Any, var: str) -> tuple[str, bool]:
+        if type(field) is Int:
+            return var, False
+        return super()._int(field, var)
+
+    def _str(self, field: Any, var: str) -> tuple[str, bool]:
+        if type(field) not in (String, CString, DnsName):
+            return super()._str(field, var)
+        out = self.tmp()
+        self.emit(f"{out} = _esc({var})")
+        return out, True
+
+    def _bytes(self, field: Any, var: str) -> tuple[str, bool]:
+        if type(field) not in (Bytes, FixedBytes):
+            return super()._bytes(field, var)
+        out = self.tmp()
+        self.emit(f"{out} = '\"' + {var}.hex() + '\"'")
+        return out, True
+
+    def _enum(self, field: Any, var: str) -> tuple[str, bool]:
+        if type(field) is not Enum:
+            return super()._enum(field, var)
+        out = self.tmp()  # the member's name, or the number of an undefined value
+        self.emit(f"{out} = {self._names(field.enum_cls)}.get({var}) or str({var})")
+        return out, True
 
     def _nested(self, field: Any, var: str) -> tuple[str, bool]:
         return var, True  # read inline in fused mode: the local holds its text
@@ -97,7 +140,7 @@ class JSONHook:
             g.ns.update(_common_ns())  # _GiveUp, _esc, _dumps: no generated name clashes
             into = _Into(g)
             field = info.field
-            null = info.name in jsonmap._derived(cls) or jsonmap._nullable(field)
+            null = jsonmap._nullable(field)  # a derived count, read, is never None
             handler = jsonmap._handlers(field, info.name)[0]
             if handler is jsonmap._bits_to and raw is not None and not null:
                 memo: dict[int, str] = {}

@@ -279,7 +279,7 @@ class _Gen:
             sub = _Gen(self.ns, self.ids, self.memo)
             got, is_str = sub.value(item, "x", jsonmap._nullable(item))
             sub.emit(f"return {got if is_str else f'str({got})'}")
-            self.ns[each] = _build(f"def {each}(x):", sub.lines, each, "item")
+            _build(f"def {each}(x):", sub.lines, each, "item", self.ns)  # its constants
         self.emit(check)
         self.emit(f"{out} = '[' + ','.join(map({each}, {var})) + ']' if {var} else '[]'")
         return out, True
