@@ -176,9 +176,11 @@ def test_random_bytes(data):
 
 
 @EXAMPLES
-@given(st.sampled_from([DNS_PROTOCOL, EXAMPLE]).flatmap(
-    lambda p: st.tuples(st.just(p), st.sampled_from(p.messages).flatmap(messages_of))
-))
+@given(
+    st.sampled_from([DNS_PROTOCOL, EXAMPLE]).flatmap(
+        lambda p: st.tuples(st.just(p), st.sampled_from(p.messages).flatmap(messages_of))
+    )
+)
 def test_dns_and_example_messages_are_served_by_the_fused_decoder(case):
     protocol, msg = case
     assert check(protocol, protocol.encode(msg))

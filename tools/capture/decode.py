@@ -196,7 +196,11 @@ class _Direction:
         self.dead = False
         # --json: messages straight to their JSON text (str values; not with framing
         # steps, whose protocols and `until` see message objects)
-        decodes = json_protocol(protocol) if fused and not isinstance(framing, (list, tuple)) else protocol
+        decodes = (
+            json_protocol(protocol)
+            if fused and not isinstance(framing, (list, tuple))
+            else protocol
+        )
         self.dec = codec.StreamDecoder(framing, decodes, synced=stream.synced, resync=resync)
 
     # ------------------------------------------------------------ driving
@@ -305,9 +309,7 @@ def decode_items(
             dd = decoders.get(stream)
             if dd is None:
                 d = stream.direction
-                dd = decoders[stream] = _Direction(
-                    stream, framing[d], protocols[d], resync, fused
-                )
+                dd = decoders[stream] = _Direction(stream, framing[d], protocols[d], resync, fused)
                 if stream.connection.id not in seen:
                     seen.add(stream.connection.id)
                     st.connections += 1
