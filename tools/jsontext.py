@@ -36,7 +36,7 @@ from collections.abc import Callable
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from wirekit.protocol_spec import Field, Message
+from wirekit.protocol_spec import DnsName, Field, Message
 
 from . import jsonmap
 
@@ -172,12 +172,19 @@ class _Gen:
 
     def _int(self, field: Any, var: str) -> tuple[str, bool]:
         self.emit(f"if type({var}) is not int: raise _GiveUp")
-        return var, False
+        out = self.tmp()  # counts, lengths, flags: mostly small, their text looked up
+        self.emit(f"{out} = _int_text[{var}] if 0 <= {var} < 256 else {var}")
+        return out, False
 
     def _str(self, field: Any, var: str) -> tuple[str, bool]:
         out = self.tmp()
         self.emit(f"if type({var}) is not str: raise _GiveUp")
-        self.emit(f"{out} = _esc({var})")
+        if isinstance(field, DnsName):  # names repeat (that is why DNS compresses them)
+            memo = self.const({}, "names")
+            self.emit(f"{out} = {memo}.get({var})")
+            self.emit(f"if {out} is None: {out} = _remember_text({memo}, {var})")
+        else:
+            self.emit(f"{out} = _esc({var})")
         return out, True
 
     def _bytes(self, field: Any, var: str) -> tuple[str, bool]:
@@ -343,8 +350,23 @@ def _keep(memo: dict[tuple[int, ...], str], key: tuple[int, ...], values: tuple,
     memo[key] = text
 
 
+#: the most name texts one DnsName field remembers (then it starts again)
+NAMES_KEPT = 4096
+
+
+def _remember_text(memo: dict[str, str], text: str) -> str:
+    """``text`` as a JSON string, remembered (a function of the ``str`` alone)."""
+    if len(memo) >= NAMES_KEPT:
+        memo.clear()  # follows the traffic, not its first names
+    out: str = encode_basestring(text)
+    memo[text] = out
+    return out
+
+
 def _common_ns() -> dict[str, Any]:
     return {
+        "_int_text": tuple(str(i) for i in range(256)),
+        "_remember_text": _remember_text,
         "_GiveUp": _GiveUp,
         "_esc": encode_basestring,
         "_dumps": _dumps,

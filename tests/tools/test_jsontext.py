@@ -275,3 +275,14 @@ def test_keep_remembers_only_values_that_outlive_the_memo():
     for i in range(jsontext.BITS_KEPT + 1):
         jsontext._keep(memo, (3, i), (0,), "x")
     assert len(memo) <= jsontext.BITS_KEPT
+
+
+def test_dns_name_texts_are_remembered_per_string_and_bounded():
+    msg = DNS_PROTOCOL.decode(dns_query(1, 2))
+    for name in ["a.b", 'q"\\.x', "caf\u00e9.example", "a.b", "\x01.y"]:
+        msg.question[0].qname = name
+        assert fields_json(msg) == careful_json(msg)
+    memo: dict = {}
+    for i in range(jsontext.NAMES_KEPT + 5):
+        assert jsontext._remember_text(memo, f"h{i}") == f'"h{i}"'
+    assert len(memo) <= jsontext.NAMES_KEPT
