@@ -45,7 +45,7 @@ from wirekit.protocol_spec import (
 from wirekit.protocol_spec import Protocol as WireProtocol
 
 from . import jsonmap
-from .jsontext import _common_ns, _dumps, _Gen, _object
+from .jsontext import _common_ns, _dumps, _fstring, _Gen
 
 __all__ = ["fused_json", "JSONHook", "BITS_KEPT"]
 
@@ -75,9 +75,14 @@ class _Into(_Gen):
     # (struct ints, bytes slices, decoded str, a member or the raw int): the
     # writer's type checks, there for values a user built, are not repeated.
     def _int(self, field: Any, var: str) -> tuple[str, bool]:
-        if type(field) is Int:
+        if type(field) is not Int:
+            return super()._int(field, var)
+        if field.signed:
             return var, False
-        return super()._int(field, var)
+        table = self.const(_small_texts(), "u16t")  # looked up: formatting costs 4x more
+        if field.size <= 2:
+            return f"{table}[{var}]", True
+        return f"({table}[{var}] if {var} < 65536 else {var})", False
 
     def _str(self, field: Any, var: str) -> tuple[str, bool]:
         if type(field) not in (String, CString, DnsName):
@@ -100,18 +105,43 @@ class _Into(_Gen):
         self.emit(f"{out} = {self._names(field.enum_cls)}.get({var}) or str({var})")
         return out, True
 
+    def _kind(self, field: Any, handler: Any, var: str) -> tuple[str, bool]:
+        # inside another value's code (optional, nullable): a whole text, brackets
+        # included; only a message's own field (top_kind) leaves them to its f-string
+        got, is_str = self.top_kind(field, handler, var)
+        if isinstance(got, _Bracketed):
+            return f"'[' + {got} + ']'", True
+        return got, is_str
+
+    def top_kind(self, field: Any, handler: Any, var: str) -> tuple[str, bool]:
+        return super()._kind(field, handler, var)
+
     def _nested(self, field: Any, var: str) -> tuple[str, bool]:
         return var, True  # read inline in fused mode: the local holds its text
 
     def _array(self, field: Any, var: str) -> tuple[str, bool]:
         item = field.item
         if jsonmap._handlers(item, "")[0] is jsonmap._nested_to and not jsonmap._nullable(item):
-            out = self.tmp()  # the items' texts (each read inline)
-            self.emit(f"{out} = '[' + ','.join({var}) + ']'")
-            return out, True
+            # the items' texts (each read inline), the brackets in the message's text
+            return _Bracketed(f"{self.const(',', 'comma')}.join({var})"), True
         if _holds_message(item):  # its items would mix texts and values: not written here
             raise Ineligible(f"an array of {type(item).__name__} holding messages")
         return super()._array(field, var)
+
+
+class _Bracketed(str):
+    """An expression whose text goes between ``[`` and ``]`` (constant text of the
+    message's f-string, not a concatenation of its own)."""
+
+
+_SMALL: list[list[str]] = []
+
+
+def _small_texts() -> list[str]:
+    """The text of every integer 0 .. 65535 (a list: unsigned values only index it)."""
+    if not _SMALL:
+        _SMALL.append([str(i) for i in range(1 << 16)])
+    return _SMALL[0]
 
 
 def _holds_message(field: Any) -> bool:
@@ -151,7 +181,7 @@ class JSONHook:
                 return out
             if null:
                 return into.value(field, var, True)[0]
-            return into._kind(field, handler, var)[0]
+            return into.top_kind(field, handler, var)[0]
         except Ineligible:
             raise
         except Exception as exc:  # a registered kind, no mapping, a kind unlike the built-ins
@@ -160,7 +190,16 @@ class JSONHook:
     def message(
         self, g: Any, cls: type[Message], fields: list[tuple[str, str]], around: tuple[str, str]
     ) -> str:
-        return _object(fields, around)
+        # jsontext's object, with the brackets of _Bracketed expressions as its text
+        parts: list[tuple[str, str | None]] = []
+        text = around[0] + "{"
+        for i, (key, expr) in enumerate(fields):
+            bracketed = isinstance(expr, _Bracketed)
+            text += ("," if i else "") + f"{_dumps(key)}:" + ("[" if bracketed else "")
+            parts.append((text, expr))
+            text = "]" if bracketed else ""
+        parts.append((text + "}" + around[1], None))
+        return _fstring(parts)
 
 
 _HOOK = JSONHook()

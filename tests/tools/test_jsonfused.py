@@ -96,6 +96,17 @@ def test_fused_text_is_the_writers_text_of_the_decoded_message(case):
     check(protocol, data)
 
 
+PER_CLASS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PAIRS = [(p, cls) for p in PROTOCOLS for cls in p.messages]
+
+
+@pytest.mark.parametrize("protocol, cls", PAIRS, ids=[f"{p.name}-{c.__name__}" for p, c in PAIRS])
+@PER_CLASS
+@given(data=st.data())
+def test_every_class_fused_text_is_the_writers_text(protocol, cls, data):
+    check(protocol, protocol.encode(data.draw(messages_of(cls))))
+
+
 def test_every_builtin_spec_class_that_is_eligible_is_served():
     for name in ("dns", "postgres", "mqtt", "kafka", "example"):
         spec = builtin_spec(name)
