@@ -75,7 +75,7 @@ class _Into(_Gen):
     # (struct ints, bytes slices, decoded str, a member or the raw int): the
     # writer's type checks, there for values a user built, are not repeated.
     def _int(self, field: Any, var: str) -> tuple[str, bool]:
-        if type(field) is not Int:
+        if type(field) is not Int or field.post is not None:
             return super()._int(field, var)
         if field.signed:
             return var, False
@@ -209,7 +209,8 @@ def fused_json(
     protocol: WireProtocol, around: Callable[[type[Message]], tuple[str, str]] | None = None
 ) -> Callable[[bytes], str] | None:
     """``buf -> around[0] + fields JSON text + around[1]`` for a whole message of
-    ``protocol`` (as ``Protocol.decode`` takes it); raises on whatever it does not
+    ``protocol`` (as ``Protocol.decode`` takes it, and ``bytes``: give a bytearray or
+    a memoryview to ``Protocol.decode``); raises on whatever it does not
     handle (then use ``Protocol.decode`` and the writer).  ``None`` when no message
     class is eligible.  Generated on every call: keep the function."""
     return text_decoder(protocol, _HOOK, around)

@@ -38,10 +38,12 @@ class FusedJSON:
         self._fused = fused
 
     def decode(self, data: bytes) -> str | Message:
-        try:
-            return self._fused(data)
-        except Exception:  # not handled there: the careful path decides (or raises)
-            return self.protocol.decode(data)
+        if type(data) is bytes:  # what generated readers take (not a bytearray or a view)
+            try:
+                return self._fused(data)
+            except Exception:  # not handled there: the careful path decides (or raises)
+                pass
+        return self.protocol.decode(data)
 
 
 def _around(cls: type[Message]) -> tuple[str, str]:
