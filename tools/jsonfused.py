@@ -80,7 +80,7 @@ class _Into(_Gen):
         if field.signed:
             return var, False
         table = self.const(_small_texts(), "u16t")  # looked up: formatting costs 4x more
-        if field.size <= 2:
+        if field.bits <= 16:
             return f"{table}[{var}]", True
         return f"({table}[{var}] if {var} < 65536 else {var})", False
 
