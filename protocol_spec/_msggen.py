@@ -442,8 +442,8 @@ def fused_decoder(
         return _make_fast_read(
             cls, cls._wk_fields, whole=tag_width, max_items=max_items, text=text, around=around
         )
-    except Ineligible:
-        return None
+    except Exception:  # Ineligible, or reader code of a kind fused mode did not foresee:
+        return None  # its messages take the normal path rather than fail to decode
 
 
 def _tag_folds(tag_size: int, run: list[FieldInfo]) -> bool:
