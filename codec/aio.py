@@ -37,15 +37,15 @@ import logging
 import ssl as _ssl
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any
 
 from wirekit.protocol_spec.errors import WirekitError
 
+from .aio_link import Link
 from .aio_server import Refused as _Refused
 from .aio_server import ServerShell
 from .connection import CloseReason
 from .inbox import Inbox
-from .sockopts import Address, configure
 from .tls import check_context
 from .transport_errors import ConnectFailed, ConnectionBroken, ConnectionClosed, TransportTimeout
 from .wire import Wire, wire_factory
@@ -58,7 +58,7 @@ DEFAULT_MAX_OUTBOUND = 1 << 20
 DEFAULT_MAX_INBOX = 4096
 
 
-class AioConnection(asyncio.Protocol):
+class AioConnection(Link):
     """One framed connection (an ``asyncio.Protocol``; made by
     :func:`open_connection` / :func:`start_server`)."""
 
@@ -70,19 +70,9 @@ class AioConnection(asyncio.Protocol):
         max_inbox: int = DEFAULT_MAX_INBOX,
         idle_timeout: float | None = None,
     ) -> None:
-        self._wire = wire
-        self._decoder = wire.decoder
+        super().__init__(wire, max_outbound, idle_timeout)
         self._inbox = Inbox()
-        self._max_out = max_outbound
         self._max_inbox = max_inbox
-        self._idle = idle_timeout
-        self._last = time.monotonic()
-        self._idle_handle: asyncio.TimerHandle | None = None
-        self.transport: asyncio.Transport | None = None
-        self.peer: Address | None = None
-        self.local: Address | None = None
-        self.user: Any = None
-        self.close_reason: CloseReason | None = None
         self._eof = False  # no more items will come
         self._closed = False
         self._read_paused = False
@@ -90,7 +80,6 @@ class AioConnection(asyncio.Protocol):
         self._waiter: asyncio.Future | None = None  # a reader waiting for items
         self._drain: asyncio.Future | None = None  # writers waiting for resume_writing
         self._closed_fut: asyncio.Future | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._on_made: Callable[[], None] | None = None  # start_server: start the handler
         self._pending: list[bytes] = []  # written this loop turn, not yet to the transport
         self._pending_size = 0
@@ -100,21 +89,9 @@ class AioConnection(asyncio.Protocol):
 
     # ------------------------------------------------------- asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports are not asyncio.Transport subclasses: duck-typed
-        self.transport = cast(asyncio.Transport, transport)
-        transport = self.transport
-        self._loop = asyncio.get_running_loop()
-        self._closed_fut = self._loop.create_future()
+        self._take(transport)
+        self._closed_fut = asyncio.get_running_loop().create_future()
         self._closing = False
-        self.peer = transport.get_extra_info("peername")
-        self.local = transport.get_extra_info("sockname")
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            configure(sock)
-        transport.set_write_buffer_limits(high=self._max_out)
-        if self._idle is not None:
-            self._last = time.monotonic()
-            self._idle_handle = self._loop.call_later(self._idle, self._check_idle)
         if self._on_made is not None:
             self._on_made()
 
@@ -132,8 +109,7 @@ class AioConnection(asyncio.Protocol):
     def connection_lost(self, exc: BaseException | None) -> None:
         self._closed = True
         self._closing = True
-        if self._idle_handle is not None:
-            self._idle_handle.cancel()
+        self._stop_idle()
         if exc is not None:
             err = ConnectionBroken(
                 str(exc) or type(exc).__name__,
@@ -200,24 +176,12 @@ class AioConnection(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def _check_idle(self) -> None:
-        self._idle_handle = None
-        if self._closed or self._idle is None or self._loop is None:
-            return
-        deadline = self._last + self._idle
-        if time.monotonic() >= deadline:
-            exc = TransportTimeout(
-                f"no bytes moved for {self._idle:g} s (idle timeout)",
-                timeout=self._idle,
-                operation="idle",
-                peer=self.peer,
-            )
-            self._end(CloseReason("idle_timeout", exc))
-            self.abort()
-        else:
-            self._idle_handle = self._loop.call_at(
-                self._loop.time() + (deadline - time.monotonic()), self._check_idle
-            )
+    def _link_closed(self) -> bool:
+        return self._closed
+
+    def _idle_expired(self, exc: TransportTimeout) -> None:
+        self._end(CloseReason("idle_timeout", exc))
+        self.abort()
 
     # ------------------------------------------------------------ public API
     def __aiter__(self) -> AioConnection:

@@ -28,12 +28,12 @@ import asyncio
 import logging
 import time
 from ssl import SSLContext
-from typing import Any, cast
+from typing import Any
 
+from .aio_link import Link
 from .aio_server import Refused as _Refused
 from .aio_server import ServerShell
 from .connection import _CLOSED, _CLOSING, _OPEN, CloseReason, Handler, dispatch
-from .sockopts import Address, configure
 from .tls import check_context
 from .transport_errors import ConnectFailed, ConnectionBroken, ConnectionClosed, TransportTimeout
 from .wire import Wire, wire_factory
@@ -45,7 +45,7 @@ log = logging.getLogger("wirekit.codec")
 DEFAULT_MAX_OUTBOUND = 1 << 20
 
 
-class CallbackConnection(asyncio.Protocol):
+class CallbackConnection(Link):
     """One connection of :func:`start_callback_server` / :func:`open_callback_connection`."""
 
     def __init__(
@@ -57,39 +57,19 @@ class CallbackConnection(asyncio.Protocol):
         idle_timeout: float | None = None,
         on_gone: Any = None,
     ) -> None:
-        self._wire = wire
-        self._decoder = wire.decoder
+        super().__init__(wire, max_outbound, idle_timeout)
         self._handler = handler
-        self._max_out = max_outbound
-        self._idle = idle_timeout
         self._on_gone = on_gone
         self._state = _CLOSED  # until connection_made
         self._out: list[bytes] = []
         self._dispatching = False
         self._write_paused = False
         self._user_paused = False
-        self._last = time.monotonic()
-        self._idle_handle: asyncio.TimerHandle | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self.transport: asyncio.Transport | None = None
-        self.peer: Address | None = None
-        self.local: Address | None = None
-        self.user: Any = None
-        self.close_reason: CloseReason | None = None
 
     # ------------------------------------------------------- asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = t = cast(asyncio.Transport, transport)  # uvloop: duck-typed
-        self._loop = asyncio.get_running_loop()
-        self.peer = t.get_extra_info("peername")
-        self.local = t.get_extra_info("sockname")
-        sock = t.get_extra_info("socket")
-        if sock is not None:
-            configure(sock)
-        t.set_write_buffer_limits(high=self._max_out)
+        self._take(transport)
         self._state = _OPEN
-        if self._idle is not None:
-            self._idle_handle = self._loop.call_later(self._idle, self._check_idle)
         self._dispatching = True
         try:
             self._handler.on_connect(self)
@@ -227,30 +207,18 @@ class CallbackConnection(asyncio.Protocol):
         log.exception("handler of %s raised; closing that connection", self.peer)
         self._fail("handler_error", exc, flush=False)
 
-    def _check_idle(self) -> None:
-        self._idle_handle = None
-        if self._state == _CLOSED or self._idle is None or self._loop is None:
-            return
-        left = self._last + self._idle - time.monotonic()
-        if left <= 0:
-            exc = TransportTimeout(
-                f"no bytes moved for {self._idle:g} s (idle timeout)",
-                timeout=self._idle,
-                operation="idle",
-                peer=self.peer,
-            )
-            self._fail("idle_timeout", exc, flush=False)
-        else:
-            self._idle_handle = self._loop.call_later(left, self._check_idle)
+    def _link_closed(self) -> bool:
+        return self._state == _CLOSED
+
+    def _idle_expired(self, exc: TransportTimeout) -> None:
+        self._fail("idle_timeout", exc, flush=False)
 
     def _gone(self) -> None:
         if self._state == _CLOSED and self.close_reason is not None:
             return
         self._state = _CLOSED
         self._out = []
-        if self._idle_handle is not None:
-            self._idle_handle.cancel()
-            self._idle_handle = None
+        self._stop_idle()
         if self.close_reason is None:
             self.close_reason = CloseReason("closed")
         if self._on_gone is not None:
